@@ -1,0 +1,1 @@
+"""microblog_server: the reference implementation of the microblog REST API v1."""
