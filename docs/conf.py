@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from microblog import __version__
+
+DOCS = Path(__file__).resolve().parent
+INVENTORIES = DOCS / "_inventories"
 
 project = "microblog"
 author = "The microblog developers"
@@ -20,8 +25,10 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_inventories"]
 myst_enable_extensions = ["colon_fence", "deflist"]
+# ```mermaid fences render as diagrams (sphinxcontrib-mermaid), as they do on GitHub.
+myst_fence_as_directive = ["mermaid"]
 myst_heading_anchors = 3
 
 html_theme = "furo"
@@ -33,6 +40,24 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 
 # The docs build with no network, so intersphinx (to Python and requests) reads inventories
-# kept in docs/_inventories rather than fetching them.
-intersphinx_mapping: dict[str, tuple[str, tuple[str | None, ...]]] = {}
+# kept in docs/_inventories (written by build_inventories.py there) rather than fetching
+# them; the links still point at the real online pages.
+intersphinx_mapping: dict[str, tuple[str, tuple[str | None, ...]]] = {
+    "python": ("https://docs.python.org/3", (str(INVENTORIES / "python.inv"),)),
+    "requests": (
+        "https://requests.readthedocs.io/en/latest",
+        (str(INVENTORIES / "requests.inv"),),
+    ),
+}
 suppress_warnings = ["intersphinx.external", "config.cache"]
+# Type hints name many third-party and private types the inventories do not hold; a missing
+# link there is not an error worth failing the build for.
+nitpicky = False
+
+# Mermaid renders in the reader's browser (the JS loads at view time); the build itself
+# needs no network and no mermaid CLI.
+mermaid_output_format = "raw"
+
+typehints_fully_qualified = False
+always_document_param_types = False
+typehints_document_rtype = True
