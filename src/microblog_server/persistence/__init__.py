@@ -1,0 +1,20 @@
+"""The persistence layer: SQLAlchemy models, repositories, unit of work, migrations."""
+
+from microblog_server.persistence.bootstrap import build_services
+from microblog_server.persistence.engine import (
+    create_engine_for_url,
+    create_engine_from_settings,
+    create_session_factory,
+)
+from microblog_server.persistence.migrate import downgrade, upgrade
+from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+__all__ = [
+    "SqlAlchemyUnitOfWork",
+    "build_services",
+    "create_engine_for_url",
+    "create_engine_from_settings",
+    "create_session_factory",
+    "downgrade",
+    "upgrade",
+]

@@ -1,0 +1,64 @@
+"""Creating the database engine and sessions from the settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from microblog_server.settings import Settings
+
+__all__ = ["create_engine_for_url", "create_engine_from_settings", "create_session_factory"]
+
+
+def create_engine_from_settings(settings: Settings) -> Engine:
+    """Create the engine for ``settings.database_url``.
+
+    SQLite gets WAL journaling, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
+    transactions (writers queue instead of failing); an in-memory SQLite URL shares one
+    connection so every session sees the same data.
+    """
+    return create_engine_for_url(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
+
+
+def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
+    """Create an engine for a SQLAlchemy URL (see :func:`create_engine_from_settings`)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    in_memory = url in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in url
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": busy_timeout}
+    }
+    if in_memory:
+        options["poolclass"] = StaticPool
+    engine = create_engine(url, **options)
+    event.listen(engine, "connect", _configure_sqlite)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    # The driver's own transaction handling would let a SAVEPOINT commit on release;
+    # turning it off and emitting BEGIN ourselves (below) keeps savepoints nested.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+    # transactions that read then write cannot fail with "database is locked" half-way.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the session factory the unit of work opens sessions with."""
+    return sessionmaker(engine, expire_on_commit=False, autoflush=True)

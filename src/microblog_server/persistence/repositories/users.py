@@ -1,0 +1,152 @@
+"""Users in the ``users`` table, with counts derived from follows and microposts."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from microblog_server.domain import Conflict, User, UserCounts, username_key
+from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow, UserRow
+from microblog_server.persistence.repositories.base import SqlAlchemyRepository, before
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from datetime import datetime
+
+    from sqlalchemy.orm import InstrumentedAttribute
+
+    from microblog_server.domain import Keyset
+
+__all__ = ["SqlAlchemyUserRepository", "user_from_row"]
+
+
+def user_from_row(row: UserRow) -> User:
+    """Return the domain user of a row."""
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        bio=row.bio,
+        created_at=row.created_at,
+        version=row.version,
+        password_hash=row.password_hash,
+    )
+
+
+class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
+    """Users in the ``users`` table."""
+
+    row_type = UserRow
+
+    def add(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        bio: str,
+        password_hash: str,
+        created_at: datetime,
+    ) -> User:
+        """Insert a user; raise ``Conflict`` when the username is taken."""
+        row = UserRow(
+            username=username,
+            username_key=username_key(username),
+            display_name=display_name,
+            bio=bio,
+            password_hash=password_hash,
+            created_at=created_at,
+            version=1,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"username {username!r} is taken") from error
+        return user_from_row(row)
+
+    def get(self, user_id: int) -> User | None:
+        """Return the user with this id, if any."""
+        row = self._row(user_id)
+        return None if row is None else user_from_row(row)
+
+    def get_by_username(self, username: str) -> User | None:
+        """Return the user with this username compared case-insensitively, if any."""
+        row = self.session.scalar(
+            select(UserRow).where(UserRow.username_key == username_key(username))
+        )
+        return None if row is None else user_from_row(row)
+
+    def get_many_by_username(self, usernames: Collection[str]) -> dict[str, User]:
+        """Return the existing users among these names, keyed by lowercased username."""
+        keys = {username_key(name) for name in usernames}
+        if not keys:
+            return {}
+        rows = self.session.scalars(select(UserRow).where(UserRow.username_key.in_(keys)))
+        return {row.username_key: user_from_row(row) for row in rows}
+
+    def list(self, *, prefix: str | None, after: Keyset | None, limit: int) -> list[User]:
+        """Return users newest first on (created_at, id), optionally by username prefix."""
+        query = select(UserRow).where(before(UserRow.created_at, UserRow.id, after))
+        if prefix:
+            query = query.where(
+                UserRow.username_key.startswith(username_key(prefix), autoescape=True)
+            )
+        query = query.order_by(UserRow.created_at.desc(), UserRow.id.desc()).limit(limit)
+        return [user_from_row(row) for row in self.session.scalars(query)]
+
+    def update(self, user: User, *, expected_version: int | None) -> bool:
+        """Compare-and-set the profile fields and bump the version."""
+        query = update(UserRow).where(UserRow.id == user.id)
+        if expected_version is not None:
+            query = query.where(UserRow.version == expected_version)
+        result = self.session.execute(
+            query.values(
+                display_name=user.display_name,
+                bio=user.bio,
+                password_hash=user.password_hash,
+                version=UserRow.version + 1,
+            ).execution_options(synchronize_session=False)
+        )
+        self.session.expire_all()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def delete(self, user_id: int) -> None:
+        """Delete the user with their microposts, mentions and follows."""
+        # Explicit, so the outcome does not hang on ON DELETE CASCADE being enforced.
+        own = select(MicropostRow.id).where(MicropostRow.author_id == user_id)
+        self.session.execute(delete(MentionRow).where(MentionRow.micropost_id.in_(own)))
+        self.session.execute(delete(MentionRow).where(MentionRow.user_id == user_id))
+        self.session.execute(delete(MicropostRow).where(MicropostRow.author_id == user_id))
+        self.session.execute(
+            update(MicropostRow)
+            .where(MicropostRow.referenced_id == user_id)
+            .values(referenced_id=None, version=MicropostRow.version + 1)
+        )
+        self.session.execute(
+            delete(FollowRow).where(
+                or_(FollowRow.follower_id == user_id, FollowRow.followed_id == user_id)
+            )
+        )
+        self.session.execute(delete(UserRow).where(UserRow.id == user_id))
+        self.session.expire_all()
+
+    def counts(self, user_ids: Collection[int]) -> dict[int, UserCounts]:
+        """Return the derived counts of these users in three grouped queries."""
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        followers = self._grouped(FollowRow.followed_id, ids)
+        following = self._grouped(FollowRow.follower_id, ids)
+        posts = self._grouped(MicropostRow.author_id, ids)
+        return {
+            user_id: UserCounts(
+                followers.get(user_id, 0), following.get(user_id, 0), posts.get(user_id, 0)
+            )
+            for user_id in ids
+        }
+
+    def _grouped(self, column: InstrumentedAttribute[int], ids: set[int]) -> dict[int, int]:
+        query = select(column, func.count()).where(column.in_(ids)).group_by(column)
+        return dict(self.session.execute(query).all())

@@ -1,0 +1,83 @@
+"""The SQLAlchemy unit of work: one session, one transaction, every repository."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from microblog_server.persistence.repositories import (
+    SqlAlchemyFollowRepository,
+    SqlAlchemyIdempotencyRepository,
+    SqlAlchemyMicropostRepository,
+    SqlAlchemyRevokedTokenRepository,
+    SqlAlchemyUserRepository,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["SqlAlchemyUnitOfWork"]
+
+
+class SqlAlchemyUnitOfWork:
+    """A transaction over the database; rolled back on exit unless committed.
+
+    Args:
+        session_factory: Opens the session of each ``with`` block.
+
+    Example:
+        >>> with SqlAlchemyUnitOfWork(session_factory) as uow:  # doctest: +SKIP
+        ...     uow.follows.add(1, 2, created_at=now)
+        ...     uow.commit()
+    """
+
+    users: SqlAlchemyUserRepository
+    microposts: SqlAlchemyMicropostRepository
+    follows: SqlAlchemyFollowRepository
+    tokens: SqlAlchemyRevokedTokenRepository
+    idempotency: SqlAlchemyIdempotencyRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open session (only inside the ``with`` block)."""
+        if self._session is None:
+            msg = "the unit of work is not open; use it in a with block"
+            raise RuntimeError(msg)
+        return self._session
+
+    def __enter__(self) -> Self:
+        """Open the session and the repositories over it."""
+        session = self._session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(session)
+        self.microposts = SqlAlchemyMicropostRepository(session)
+        self.follows = SqlAlchemyFollowRepository(session)
+        self.tokens = SqlAlchemyRevokedTokenRepository(session)
+        self.idempotency = SqlAlchemyIdempotencyRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed and close the session."""
+        session = self.session
+        self._session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
+        self.session.rollback()

@@ -1,0 +1,125 @@
+"""Login, bearer-token authentication and revocation (JWT HS256)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import jwt
+
+from microblog_server.domain import InvalidCredentials, IssuedToken, Unauthenticated
+
+if TYPE_CHECKING:
+    from microblog_server.domain import User
+    from microblog_server.services.clock import Clock
+    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.ports import UnitOfWorkFactory
+
+__all__ = ["AuthService"]
+
+_ALGORITHM = "HS256"
+_REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
+
+
+class AuthService:
+    """Issues, checks and revokes access tokens.
+
+    Tokens are JWTs signed with HS256 carrying ``sub`` (the user id), ``iat``, ``exp`` and a
+    random ``jti``. A token stops working when it expires (by the injected clock), when it
+    is revoked, or when its user is deleted.
+
+    Args:
+        uow_factory: Opens a unit of work per use case.
+        passwords: Verifies passwords.
+        clock: The time source (expiry is checked against it, not the system clock).
+        secret_key: Signs the tokens.
+        token_ttl: Token lifetime in seconds.
+    """
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        passwords: Passwords,
+        clock: Clock,
+        *,
+        secret_key: str,
+        token_ttl: int,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._passwords = passwords
+        self._clock = clock
+        self._secret_key = secret_key
+        self._token_ttl = token_ttl
+
+    def login(self, username: str, password: str) -> IssuedToken:
+        """Exchange a username and password for an access token.
+
+        An unknown username costs a password verification too, so timing does not tell
+        whether the user exists.
+
+        Raises:
+            InvalidCredentials: Unknown username or wrong password.
+        """
+        with self._uow_factory() as uow:
+            user = uow.users.get_by_username(username)
+        if not self._passwords.verify(user.password_hash if user else None, password):
+            raise InvalidCredentials("wrong username or password")
+        assert user is not None  # verify() is False without a hash
+        now = self._clock()
+        claims = {
+            "sub": str(user.id),
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self._token_ttl)).timestamp()),
+            "jti": secrets.token_urlsafe(16),
+        }
+        token = jwt.encode(claims, self._secret_key, algorithm=_ALGORITHM)
+        return IssuedToken(access_token=token, expires_in=self._token_ttl)
+
+    def authenticate(self, token: str) -> User:
+        """Return the user a bearer token stands for.
+
+        Raises:
+            Unauthenticated: The token is malformed, forged, not HS256, expired, revoked,
+                or its user no longer exists.
+        """
+        claims = self._decode(token)
+        with self._uow_factory() as uow:
+            if uow.tokens.is_revoked(str(claims["jti"])):
+                raise Unauthenticated("the token was revoked")
+            user = uow.users.get(int(claims["sub"]))
+        if user is None or int(claims["iat"]) < int(user.created_at.timestamp()):
+            raise Unauthenticated("the token's user no longer exists")
+        return user
+
+    def revoke(self, token: str) -> None:
+        """Revoke a valid token so it no longer authenticates (idempotent).
+
+        Raises:
+            Unauthenticated: The token is not valid in the first place.
+        """
+        claims = self._decode(token)
+        now = self._clock()
+        with self._uow_factory() as uow:
+            uow.tokens.purge_expired(now)
+            uow.tokens.revoke(
+                str(claims["jti"]), expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC)
+            )
+            uow.commit()
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret_key,
+                algorithms=[_ALGORITHM],
+                options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
+            )
+            expires = int(claims["exp"])
+            int(claims["sub"])
+            int(claims["iat"])
+        except (jwt.InvalidTokenError, ValueError, TypeError) as error:
+            raise Unauthenticated("the token is not valid") from error
+        if expires <= self._clock().timestamp():
+            raise Unauthenticated("the token expired")
+        return claims

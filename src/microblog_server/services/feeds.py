@@ -1,0 +1,77 @@
+"""Read-side use cases across collections: the timeline and search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from microblog_server.domain import FieldError, InvalidInput, Keyset, Micropost, PageResult
+from microblog_server.services.microposts import micropost_key
+from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.users import require_user
+
+if TYPE_CHECKING:
+    from microblog_server.services.ports import UnitOfWorkFactory
+
+__all__ = ["SEARCH_MIN_CHARS", "FeedService"]
+
+SEARCH_MIN_CHARS = 3
+
+
+class FeedService:
+    """The timeline of a user and the search over every micropost.
+
+    Args:
+        uow_factory: Opens a unit of work per use case.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def timeline(
+        self, username: str, *, size: int = 20, after: Keyset | None = None
+    ) -> PageResult[Micropost]:
+        """List, newest first and once each, the microposts that concern ``username``.
+
+        Those are the microposts of the users ``username`` follows, plus the microposts
+        that reference or mention ``username``.
+
+        Raises:
+            NotFound: No such user.
+            InvalidInput: ``size`` out of range.
+        """
+        check_size(size)
+        with self._uow_factory() as uow:
+            user = require_user(uow, username)
+            rows = uow.microposts.timeline(user.id, after=after, limit=size + 1)
+            return to_page(rows, size, micropost_key, list)
+
+    def search(
+        self,
+        text: str,
+        *,
+        username: str | None = None,
+        size: int = 20,
+        after: Keyset | None = None,
+    ) -> PageResult[Micropost]:
+        """Find microposts whose text contains ``text``, ignoring case, newest first.
+
+        Args:
+            text: At least 3 characters.
+            username: Only authors whose username starts with this (case-insensitive).
+            size: Page size, 1-100.
+            after: The previous page's ``next_key``.
+
+        Raises:
+            InvalidInput: ``text`` shorter than 3 characters (parameter ``text``) or ``size``
+                out of range.
+        """
+        if len(text.strip()) < SEARCH_MIN_CHARS:
+            raise InvalidInput(
+                [FieldError(f"at least {SEARCH_MIN_CHARS} characters", parameter="text")]
+            )
+        check_size(size)
+        with self._uow_factory() as uow:
+            rows = uow.microposts.search(
+                text, username_prefix=username or None, after=after, limit=size + 1
+            )
+            return to_page(rows, size, micropost_key, list)

@@ -1,0 +1,228 @@
+"""Use cases on users: sign-up, profile, listing and deletion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from microblog_server.domain import (
+    UNSET,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Keyset,
+    NotFound,
+    PageResult,
+    PreconditionFailed,
+    Unset,
+    User,
+    UserCounts,
+    UserView,
+    validate_bio,
+    validate_display_name,
+    validate_password,
+    validate_username,
+)
+from microblog_server.services.paging import check_size, to_page
+
+if TYPE_CHECKING:
+    from microblog_server.services.clock import Clock
+    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
+
+__all__ = ["UserService", "present_users", "require_self", "require_user"]
+
+
+def present_users(uow: UnitOfWork, users: list[User]) -> list[UserView]:
+    """Add the derived counts to users with one batch of count queries."""
+    counts = uow.users.counts([user.id for user in users])
+    views = []
+    for user in users:
+        c = counts.get(user.id, UserCounts())
+        views.append(UserView(user, c.followers_count, c.following_count, c.microposts_count))
+    return views
+
+
+def require_user(uow: UnitOfWork, username: str) -> User:
+    """Return the user named ``username`` (case-insensitively) or raise ``NotFound``."""
+    user = uow.users.get_by_username(username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def require_self(actor: User, owner: User) -> None:
+    """Raise ``Forbidden`` unless the actor is the owner."""
+    if actor.id != owner.id:
+        raise Forbidden("you may only act on your own account")
+
+
+class UserService:
+    """Sign-up, look-up, listing, profile edits and deletion of users.
+
+    Args:
+        uow_factory: Opens a unit of work per use case.
+        passwords: Hashes new passwords.
+        clock: The time source.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, passwords: Passwords, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._passwords = passwords
+        self._clock = clock
+
+    def register(
+        self, username: str, password: str, *, display_name: str | None = None, bio: str = ""
+    ) -> UserView:
+        """Sign up a user.
+
+        Args:
+            username: 3-30 characters of ``[A-Za-z0-9_]``, unique case-insensitively.
+            password: 8-128 characters.
+            display_name: Defaults to the username.
+            bio: Free text.
+
+        Returns:
+            The new user, with zero counts.
+
+        Raises:
+            InvalidInput: A field breaks its rule.
+            Conflict: The username is taken (in any letter case).
+        """
+        name = display_name if display_name is not None else username
+        errors = [
+            error
+            for error in (
+                validate_username(username),
+                validate_password(password),
+                validate_display_name(name),
+                validate_bio(bio),
+            )
+            if error is not None
+        ]
+        if errors:
+            raise InvalidInput(errors)
+        password_hash = self._passwords.hash(password)
+        with self._uow_factory() as uow:
+            if uow.users.get_by_username(username) is not None:
+                raise Conflict(f"username {username!r} is taken")
+            user = uow.users.add(
+                username=username,
+                display_name=name,
+                bio=bio,
+                password_hash=password_hash,
+                created_at=self._clock(),
+            )
+            uow.commit()
+        return UserView(user, 0, 0, 0)
+
+    def get(self, username: str) -> UserView:
+        """Return a user with counts.
+
+        Raises:
+            NotFound: No such user.
+        """
+        with self._uow_factory() as uow:
+            return present_users(uow, [require_user(uow, username)])[0]
+
+    def get_by_id(self, user_id: int) -> UserView:
+        """Return a user by id with counts (for ``/me``).
+
+        Raises:
+            NotFound: No such user.
+        """
+        with self._uow_factory() as uow:
+            user = uow.users.get(user_id)
+            if user is None:
+                raise NotFound(f"no user with id {user_id}")
+            return present_users(uow, [user])[0]
+
+    def list(
+        self, *, q: str | None = None, size: int = 20, after: Keyset | None = None
+    ) -> PageResult[UserView]:
+        """List users newest first on ``(created_at, id)``.
+
+        Args:
+            q: Only usernames starting with this (case-insensitive).
+            size: Page size, 1-100.
+            after: The previous page's ``next_key``.
+
+        Raises:
+            InvalidInput: ``size`` out of range.
+        """
+        check_size(size)
+        with self._uow_factory() as uow:
+            rows = uow.users.list(prefix=q or None, after=after, limit=size + 1)
+            return to_page(rows, size, _user_key, lambda page: present_users(uow, page))
+
+    def update(
+        self,
+        actor: User,
+        username: str,
+        *,
+        display_name: str | Unset = UNSET,
+        bio: str | Unset = UNSET,
+        password: str | Unset = UNSET,
+        expected_version: int | None = None,
+    ) -> UserView:
+        """Change the caller's own display name, bio or password (only the fields given).
+
+        Args:
+            actor: The authenticated caller.
+            username: Whose profile (must be the caller).
+            display_name: New display name, or :data:`UNSET` to keep it.
+            bio: New bio, or :data:`UNSET` to keep it.
+            password: New password, or :data:`UNSET` to keep it.
+            expected_version: The version the caller saw (from If-Match), if any.
+
+        Raises:
+            NotFound: No such user.
+            Forbidden: Not the caller's own profile.
+            InvalidInput: A field breaks its rule.
+            PreconditionFailed: The profile changed since ``expected_version``.
+        """
+        errors = [
+            error
+            for error in (
+                None if isinstance(display_name, Unset) else validate_display_name(display_name),
+                None if isinstance(bio, Unset) else validate_bio(bio),
+                None if isinstance(password, Unset) else validate_password(password),
+            )
+            if error is not None
+        ]
+        new_hash = None if isinstance(password, Unset) or errors else self._passwords.hash(password)
+        with self._uow_factory() as uow:
+            user = require_user(uow, username)
+            require_self(actor, user)
+            if errors:
+                raise InvalidInput(errors)
+            changed = replace(
+                user,
+                display_name=user.display_name if isinstance(display_name, Unset) else display_name,
+                bio=user.bio if isinstance(bio, Unset) else bio,
+                password_hash=new_hash or user.password_hash,
+            )
+            if not uow.users.update(changed, expected_version=expected_version):
+                raise PreconditionFailed("the user changed since the version you have")
+            uow.commit()
+            return present_users(uow, [require_user(uow, username)])[0]
+
+    def delete(self, actor: User, username: str, *, expected_version: int | None = None) -> None:
+        """Delete the caller's own account, microposts and follows; their tokens stop working.
+
+        Raises:
+            NotFound: No such user.
+            Forbidden: Not the caller's own account.
+            PreconditionFailed: The profile changed since ``expected_version``.
+        """
+        with self._uow_factory() as uow:
+            user = require_user(uow, username)
+            require_self(actor, user)
+            if expected_version is not None and user.version != expected_version:
+                raise PreconditionFailed("the user changed since the version you have")
+            uow.users.delete(user.id)
+            uow.commit()
+
+
+def _user_key(user: User) -> Keyset:
+    return Keyset(user.created_at, user.id)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from microblog_server.persistence import create_engine_for_url, downgrade, upgrade
+from microblog_server.persistence.models import Base
+
+TABLES = {"users", "microposts", "mentions", "follows", "revoked_tokens", "idempotency_keys"}
+
+
+def _diffs(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+
+def test_upgrade_of_an_empty_database_matches_the_models(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+
+    upgrade(url)
+
+    engine = create_engine_for_url(url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        assert _diffs(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_removes_every_table_and_upgrade_runs_again(engine: Engine) -> None:
+    downgrade(engine)
+
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+    upgrade(engine)
+    assert set(inspect(engine).get_table_names()) >= TABLES
+
+
+def test_upgrade_twice_is_harmless(engine: Engine) -> None:
+    upgrade(engine)
+
+    assert _diffs(engine) == []
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_the_schema_comparison_notices_a_drifted_database(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_microposts_created_at_id"))
+
+    assert _diffs(engine) != []
