@@ -1,0 +1,289 @@
+"""``Client``: configuration, the session, auth, the managers, ``with_options``, ``close``."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from typing import TYPE_CHECKING, Any, Self
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from microblog._auth import BearerAuth
+from microblog._cache import ETagCache
+from microblog._call import CallPolicy
+from microblog._config import Retry, Timeout
+from microblog._errors import AuthenticationError, ResponseDecodeError
+from microblog._hooks import Hooks
+from microblog._ratelimit import RateLimit, TokenBucket
+from microblog._resources import MicropostManager, UserManager
+from microblog._transport import Response, Transport
+from microblog._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from types import TracebackType
+
+    from microblog._pagination import Pager
+    from microblog._resources import Micropost, User
+
+__all__ = ["Client"]
+
+_UNSET: Any = object()
+
+
+class Client:
+    """A connection to one microblog service, for one set of credentials.
+
+    Args:
+        base_url: The service's root URL; defaults to ``$MICROBLOG_URL``.
+        username: With ``password``: log in lazily, and once more on a 401.
+        password: The password for ``username``.
+        token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
+        timeout: Per-attempt timeouts; a number means both connect and read. ``None``
+            is refused.
+        max_retries: Retries after the first attempt (0 turns retries off); overrides
+            ``retry.max_retries``. Default: 3.
+        retry: The whole retry policy (``microblog.Retry``).
+        rate_limit: Client-side pacing (``microblog.RateLimit``), or None.
+        wait_on_rate_limit: When the service's quota is spent (``RateLimit`` header with
+            ``r=0``) or a 429 arrives, wait for the reset (True) or raise
+            ``RateLimitError`` at once (False). Waits longer than
+            ``retry.max_retry_after`` always raise.
+        pool_size: Connections kept alive for concurrent calls.
+        session: A ``requests.Session`` to use instead of a new one (its adapters are
+            kept; the caller closes it).
+        cache: Revalidate GETs with ``If-None-Match`` from a bounded per-client cache.
+        cache_size: The cache's bound, in responses.
+        hooks: Callbacks on retry, rate-limit wait and new token (``microblog.Hooks``).
+        clock: Monotonic clock for pacing and deadlines (inject in tests).
+        sleep: The function that waits (inject in tests).
+
+    Raises:
+        ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
+            that is not http(s), or with a username without a password (or both a token
+            and a password).
+        TypeError: For ``timeout=None``.
+
+    Environment: ``MICROBLOG_URL`` and ``MICROBLOG_TOKEN`` are read when the client is
+    built. When the session trusts the environment (``session.trust_env``, the default),
+    the proxy variables (``HTTP(S)_PROXY``, ``NO_PROXY``) and ``REQUESTS_CA_BUNDLE`` /
+    ``CURL_CA_BUNDLE`` are also resolved once here, for the client's origin, rather than
+    on every call as ``requests`` would; ``client.session.proxies``/``verify``/``cert``
+    are still read per call and win over the environment. ``~/.netrc`` is never
+    consulted: the client's credentials are explicit.
+
+    Thread safety: a client (and its ``with_options`` copies) may be shared by many
+    threads. The connection pool, the login (one login when many threads get a 401 at
+    once), the ETag cache and the pacing state are each locked.
+    """
+
+    users: UserManager
+    microposts: MicropostManager
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        timeout: Timeout | float = Timeout(),  # noqa: B008  # an immutable value
+        max_retries: int | None = None,
+        retry: Retry | None = None,
+        rate_limit: RateLimit | None = None,
+        wait_on_rate_limit: bool = True,
+        pool_size: int = 10,
+        session: requests.Session | None = None,
+        cache: bool = True,
+        cache_size: int = 512,
+        hooks: Hooks | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        base_url = base_url or os.environ.get("MICROBLOG_URL")
+        if not base_url:
+            raise ValueError("no base URL: pass Client(base_url) or set $MICROBLOG_URL")
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("the base URL must start with http:// or https://")
+        if (username is None) != (password is None):
+            raise ValueError("pass username and password together")
+        if password is not None and token is not None:
+            raise ValueError("pass either a token or a username and password, not both")
+        if password is None and token is None:
+            token = os.environ.get("MICROBLOG_TOKEN") or None
+        policy_timeout = Timeout.coerce(timeout)
+        policy_retry = retry or Retry()
+        if max_retries is not None:
+            policy_retry = dataclasses.replace(policy_retry, max_retries=max_retries)
+        hooks = hooks or Hooks()
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_maxsize=pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self._transport = Transport(
+            base_url=base_url,
+            session=session,
+            auth=None,
+            cache=ETagCache(cache_size) if cache else None,
+            bucket=TokenBucket(rate_limit, clock) if rate_limit else None,
+            hooks=hooks,
+            user_agent=f"microblog-python/{__version__}",
+            wait_on_rate_limit=wait_on_rate_limit,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._transport.auth = BearerAuth(
+            token=token, username=username, password=password, login=self._login, hooks=hooks
+        )
+        self._bind(CallPolicy(self._transport, policy_timeout, policy_retry))
+
+    def _bind(self, policy: CallPolicy) -> None:
+        self._policy = policy
+        self.users = UserManager(self)
+        self.microposts = MicropostManager(self)
+
+    def __repr__(self) -> str:
+        auth = self._transport.auth
+        who = f", username={auth.username!r}" if auth and auth.username else ""
+        return f"Client({self._transport.base_url!r}{who})"
+
+    @property
+    def base_url(self) -> str:
+        """The service's root URL, without a trailing slash."""
+        return self._transport.base_url
+
+    @property
+    def session(self) -> requests.Session:
+        """The ``requests.Session`` (for proxies, certificates, adapters, instrumentation)."""
+        return self._transport.session
+
+    @property
+    def timeout(self) -> Timeout:
+        """This client's per-attempt timeouts."""
+        return self._policy.timeout
+
+    @property
+    def retry(self) -> Retry:
+        """This client's retry policy."""
+        return self._policy.retry
+
+    @property
+    def _username(self) -> str | None:
+        auth = self._transport.auth
+        return auth.username if auth else None
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float = _UNSET,
+        max_retries: int | None = None,
+        retry: Retry | None = None,
+    ) -> Client:
+        """Return a copy with other timeouts or retries, sharing everything else.
+
+        The copy shares the session (connection pool), the login, the cache and the
+        pacing state; closing it does not close the pool.
+
+        Args:
+            timeout: New timeouts (a number means both); None is refused.
+            max_retries: New retry count (0 turns retries off).
+            retry: A new retry policy.
+
+        Returns:
+            The copy.
+        """
+        new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
+        new_retry = retry or self.retry
+        if max_retries is not None:
+            new_retry = dataclasses.replace(new_retry, max_retries=max_retries)
+        copy = object.__new__(Client)
+        copy._transport = self._transport
+        copy._owns_session = False
+        copy._bind(CallPolicy(self._transport, new_timeout, new_retry))
+        return copy
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        json: Any = None,
+        if_match: str | None = None,
+    ) -> Response:
+        """Send one logical call through the pipeline (the seam the managers use).
+
+        Args:
+            method: The HTTP method.
+            path_or_url: A path (``/api/v1/...``) or an absolute URL on the same origin.
+            params: Query parameters; None values are dropped.
+            json: The JSON body, if any.
+            if_match: An ETag for ``If-Match``.
+
+        Returns:
+            The decoded 2xx response.
+        """
+        return self._transport.request(
+            self._policy, method, path_or_url, params=params, json=json, if_match=if_match
+        )
+
+    def _login(self, username: str, password: str) -> str:
+        form = {"grant_type": "password", "username": username, "password": password}
+        response = self._transport.request(
+            self._policy, "POST", "/api/v1/token", data=form, authenticate=False
+        )
+        body = response.data
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ResponseDecodeError(
+                "the token response has no access_token",
+                status_code=response.status_code,
+                request_id=response.request_id,
+            )
+        return token
+
+    def me(self) -> User:
+        """Return the caller's user."""
+        return self.users.me()
+
+    def timeline(
+        self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Pager[Micropost]:
+        """Return the caller's timeline, newest first, as a lazy pager."""
+        return self.microposts.timeline(size=size, limit=limit, cursor=cursor)
+
+    def logout(self) -> None:
+        """Revoke the current token on the service (``DELETE /api/v1/token``) and forget it.
+
+        Does nothing when no token is held. A client with a password logs in again on
+        its next call. A token the service already rejects counts as revoked.
+        """
+        auth = self._transport.auth
+        if auth is None or not auth.has_token:
+            return
+        try:
+            self._transport.request(self._policy, "DELETE", "/api/v1/token", relogin=False)
+        except AuthenticationError:
+            pass
+        finally:
+            auth.forget()
+
+    def close(self) -> None:
+        """Release the connection pool (a ``with_options`` copy leaves it open)."""
+        if self._owns_session:
+            self._transport.session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,290 @@
+"""Every failure the SDK raises, and the one table that maps a response to its class.
+
+The hierarchy::
+
+    MicroblogError                      anything this SDK raises for a failed call
+    ├── APIConnectionError              no response: DNS, refused, reset, TLS (cause in __cause__)
+    │   └── APITimeoutError             connect or read timeout
+    ├── APIError                        the service answered with an error status
+    │   ├── BadRequestError             400
+    │   ├── AuthenticationError         401, and 400 ``invalid_grant`` at login
+    │   ├── PermissionDeniedError       403
+    │   ├── NotFoundError               404
+    │   ├── ConflictError               409
+    │   ├── PreconditionFailedError     412 (``If-Match`` lost a race)
+    │   ├── ValidationError             422 (``errors`` holds the field pointers)
+    │   ├── RateLimitError              429, or a spent quota the client will not wait for
+    │   └── ServerError                 5xx
+    ├── ResponseDecodeError             a 2xx whose body is not the JSON the contract promises
+    └── PaginationError                 a ``next`` link that does not advance (would loop)
+
+No builtin name is shadowed: ``PermissionError``, ``ConnectionError`` and ``TimeoutError``
+stay Python's. Messages are one line (status, code, detail, request id) and never carry
+credentials, request headers or bodies.
+"""
+
+from __future__ import annotations
+
+import json
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import requests
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "MicroblogError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ServerError",
+    "ValidationError",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+
+class MicroblogError(Exception):
+    """Base class of every exception the SDK raises for a failed call."""
+
+
+class APIConnectionError(MicroblogError):
+    """No response arrived: DNS failure, refused or reset connection, TLS error.
+
+    The underlying exception is chained as ``__cause__``.
+
+    Attributes:
+        request_id: The ``X-Request-ID`` the call sent.
+    """
+
+    def __init__(self, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+
+
+class APITimeoutError(APIConnectionError):
+    """The connect or read timeout passed before the service answered."""
+
+
+class APIError(MicroblogError):
+    """The service answered with an error status (a problem-details body, RFC 9457).
+
+    Attributes:
+        status_code: The HTTP status.
+        code: The problem's stable machine word (``"not_found"``), or None.
+        title: The problem's short human title, or None.
+        detail: The problem's explanation of this occurrence, or None.
+        request_id: The request id the service echoed (else the one the SDK sent).
+        errors: For 422, the list of ``{"detail", "pointer"|"parameter"}`` entries.
+        headers: The response headers (case-insensitive).
+        response: The ``requests.Response``, or None when the SDK raised without one.
+    """
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        code: str | None = None,
+        title: str | None = None,
+        detail: str | None = None,
+        request_id: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        response: requests.Response | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.request_id = request_id
+        self.errors: list[dict[str, Any]] = errors or []
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.response = response
+        super().__init__(self._one_line())
+
+    def _one_line(self) -> str:
+        text = " ".join((self.detail or self.title or "").split())
+        message = f"{self.status_code} {self.code or 'error'}"
+        if text:
+            message += f": {text}"
+        if self.request_id:
+            message += f" (request id {self.request_id})"
+        return message
+
+
+class BadRequestError(APIError):
+    """400: the request was malformed (bad JSON, a cursor that is not the service's)."""
+
+
+class AuthenticationError(APIError):
+    """401 (no, expired or revoked token), or 400 ``invalid_grant`` (wrong password)."""
+
+
+class PermissionDeniedError(APIError):
+    """403: acting on another user's behalf."""
+
+
+class NotFoundError(APIError):
+    """404: unknown user or micropost."""
+
+
+class ConflictError(APIError):
+    """409: the username is taken, or the same Idempotency-Key is still running."""
+
+
+class PreconditionFailedError(APIError):
+    """412: the object changed since it was loaded (``If-Match`` did not match)."""
+
+
+class ValidationError(APIError):
+    """422: a field or query value was refused; ``errors`` says which."""
+
+
+class RateLimitError(APIError):
+    """429, or a spent quota the client was told not to wait for.
+
+    Attributes:
+        retry_after: Seconds until the service accepts calls again, when known.
+    """
+
+    def __init__(self, *, retry_after: float | None = None, **fields: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**fields)
+
+
+class ServerError(APIError):
+    """5xx: the service failed (a bug, or the database is unreachable)."""
+
+
+class ResponseDecodeError(MicroblogError):
+    """A 2xx response whose body is not the JSON the contract promises.
+
+    Attributes:
+        status_code: The HTTP status.
+        request_id: The request id of the call.
+    """
+
+    def __init__(self, message: str, *, status_code: int, request_id: str | None) -> None:
+        super().__init__(f"{message} (status {status_code}, request id {request_id})")
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class PaginationError(MicroblogError):
+    """The service sent a ``next`` link that does not advance (following it would loop)."""
+
+
+# The mapping: a problem `code` wins over the status, then the status, then its class.
+_BY_CODE: Mapping[str, type[APIError]] = {
+    "invalid_grant": AuthenticationError,
+    "rate_limited": RateLimitError,
+}
+_BY_STATUS: Mapping[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: PreconditionFailedError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def error_class(status_code: int, code: str | None) -> type[APIError]:
+    """Return the exception class for an error status and problem code.
+
+    Args:
+        status_code: The HTTP status (>= 300).
+        code: The problem's ``code``, or None.
+
+    Returns:
+        The most specific class; ``APIError`` for statuses without their own.
+    """
+    if code is not None and code in _BY_CODE:
+        return _BY_CODE[code]
+    if status_code in _BY_STATUS:
+        return _BY_STATUS[status_code]
+    if status_code >= 500:
+        return ServerError
+    return APIError
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Read a ``Retry-After`` header: delay-seconds or an HTTP date.
+
+    Args:
+        value: The header value, or None.
+        now: The current time as a UNIX timestamp (for the HTTP-date form).
+
+    Returns:
+        Seconds to wait (never negative), or None when absent or unreadable.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _problem(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def error_from_response(response: requests.Response, *, request_id: str, now: float) -> APIError:
+    """Build the exception for an error response, reading its problem-details body.
+
+    A body that is missing or not problem JSON still yields the right class by status.
+
+    Args:
+        response: The error response.
+        request_id: The request id the call sent (used when the service echoes none).
+        now: The current UNIX time, to read an HTTP-date ``Retry-After``.
+
+    Returns:
+        An instance of the mapped ``APIError`` subclass (not raised).
+    """
+    problem = _problem(response)
+    code = _text(problem.get("code"))
+    errors = problem.get("errors")
+    fields: dict[str, Any] = {
+        "status_code": response.status_code,
+        "code": code,
+        "title": _text(problem.get("title")),
+        "detail": _text(problem.get("detail")),
+        "request_id": response.headers.get("X-Request-ID") or request_id,
+        "errors": [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+        "headers": response.headers,
+        "response": response,
+    }
+    cls = error_class(response.status_code, code)
+    if cls is RateLimitError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+        return RateLimitError(retry_after=retry_after, **fields)
+    return cls(**fields)

@@ -1,0 +1,197 @@
+"""Lazy pagination over the service's page envelopes.
+
+Every list endpoint answers ``{"result": [...], "next": url | null, "previous": url | null}``.
+A :class:`Pager` walks those pages on demand: iterating it yields every item of every page,
+holding one page at a time, and iterating again starts again from the first page.
+
+``size`` is the page size sent to the service; ``limit`` caps the number of items yielded.
+They are never one word for both (a trap of other SDKs, see ``design/lessons.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+from microblog._errors import PaginationError, ResponseDecodeError
+
+if TYPE_CHECKING:
+    from microblog._resources._base import Requester
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+def _cursor_of(link: str) -> str | None:
+    values = parse_qs(urlsplit(link).query).get("cursor")
+    return values[0] if values else None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Page(Generic[T]):
+    """One page of a listing.
+
+    Attributes:
+        items: The items of this page (fewer than the page size when ``limit`` cut it).
+        next: The absolute link to the next page, ``None`` on the last page.
+        previous: The absolute link to the previous page, if the service sent one.
+    """
+
+    items: list[T]
+    next: str | None = None
+    previous: str | None = None
+
+    @property
+    def cursor(self) -> str | None:
+        """The opaque cursor of the next page, for ``cursor=`` to resume later."""
+        return None if self.next is None else _cursor_of(self.next)
+
+    def __repr__(self) -> str:
+        more = "more" if self.next else "last"
+        return f"<Page {len(self.items)} items, {more}>"
+
+
+def _check_size(size: int | None) -> int | None:
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE
+    ):
+        raise ValueError(f"size is the page size, 1-{MAX_PAGE_SIZE}; got {size!r}")
+    return size
+
+
+def _check_limit(limit: int | None) -> int | None:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit is the most items to yield, an int >= 0 or None; got {limit!r}")
+    return limit
+
+
+def _check_cursor(cursor: str | None) -> str | None:
+    if cursor is not None and (not isinstance(cursor, str) or not cursor):
+        raise ValueError(f"cursor must be a non-empty string from Page.cursor; got {cursor!r}")
+    return cursor
+
+
+class Pager(Generic[T]):
+    """All the items of a listing, fetched lazily page by page.
+
+    Iterating yields every item of every page (at most ``limit``); each iteration starts
+    again from the first page (or from ``cursor``) and holds one page at a time.
+    :meth:`pages` yields the :class:`Page` objects instead.
+
+    Args:
+        client: The client whose ``_request`` fetches the pages.
+        path: The listing's path, e.g. ``/api/v1/users/dana/collection``.
+        parse: Turns one JSON item into a ``T``; raises ``ValueError`` on a malformed item
+            (the pager turns it into :class:`~microblog.ResponseDecodeError`).
+        params: Extra query parameters of the first request (``None`` values are dropped).
+        size: Page size sent to the service, 1-100 (``None``: the service's default, 20).
+        limit: Most items to yield in total (``None``: all of them).
+        cursor: Resume from this cursor (see :attr:`Page.cursor`).
+
+    Raises:
+        ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
+    """
+
+    __slots__ = ("_client", "_cursor", "_limit", "_params", "_parse", "_path", "_size")
+
+    def __init__(
+        self,
+        client: Requester,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        size: int | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> None:
+        self._client = client
+        self._path = path
+        self._parse = parse
+        self._params = dict(params or {})
+        self._size = _check_size(size)
+        self._limit = _check_limit(limit)
+        self._cursor = _check_cursor(cursor)
+
+    @property
+    def size(self) -> int | None:
+        """The page size sent to the service (``None``: the service's default)."""
+        return self._size
+
+    @property
+    def limit(self) -> int | None:
+        """The most items this pager yields (``None``: all)."""
+        return self._limit
+
+    def __iter__(self) -> Iterator[T]:
+        pages = self.pages()
+        # Not a for loop: its variable would keep the old page alive during the next fetch.
+        while (page := next(pages, None)) is not None:
+            yield from page.items
+            del page
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Yield the pages one by one, each fetched when the previous one is done.
+
+        With ``limit``, the last page yielded is cut to the limit and no further page is
+        fetched.
+
+        Raises:
+            PaginationError: a ``next`` link repeats one already followed.
+        """
+        remaining = self._limit
+        if remaining == 0:
+            return
+        url = self._path
+        params: Mapping[str, str | int | None] | None = {
+            **self._params,
+            "size": self._size,
+            "cursor": self._cursor,
+        }
+        seen: set[str | None] = {self._cursor}
+        while True:
+            page = self._fetch(url, params)
+            if remaining is not None:
+                page = Page(page.items[:remaining], page.next, page.previous)
+                remaining -= len(page.items)
+            yield page
+            if page.next is None or remaining == 0:
+                return
+            key = page.cursor or page.next
+            if key in seen:
+                raise PaginationError(f"the next link repeats an earlier page: {page.next}")
+            seen.add(key)
+            url, params = page.next, None
+            del page  # hold one page at a time
+
+    def _fetch(self, url: str, params: Mapping[str, str | int | None] | None) -> Page[T]:
+        response = self._client._request("GET", url, params=params)
+        try:
+            return self._decode(response.data)
+        except ValueError as error:
+            raise ResponseDecodeError(
+                str(error), status_code=response.status_code, request_id=response.request_id
+            ) from None
+
+    def _decode(self, body: object) -> Page[T]:
+        if not isinstance(body, Mapping):
+            raise ValueError(f"expected a page object, got {type(body).__name__}")
+        items, next_link, previous = body.get("result"), body.get("next"), body.get("previous")
+        if not isinstance(items, list):
+            raise ValueError("the page has no 'result' list")
+        if next_link is not None and not isinstance(next_link, str):
+            raise ValueError(f"the page's 'next' is not a link: {next_link!r:.80}")
+        if not isinstance(previous, str):
+            previous = None
+        return Page([self._parse(item) for item in items], next_link or None, previous)
+
+    def __repr__(self) -> str:
+        options = "".join(
+            f" {name}={value!r}"
+            for name, value in (("size", self._size), ("limit", self._limit))
+            if value is not None
+        )
+        return f"<Pager {self._path}{options}>"

@@ -1,0 +1,300 @@
+"""What every resource shares: the client seam, loading from JSON, dirty tracking, laziness.
+
+A resource is a slotted dataclass (see ``user.py`` and ``micropost.py``) on top of
+:class:`Resource`, which keeps the private state beside the declared fields: the client
+that loaded it, the ETag it was loaded with, the snapshot of its editable fields (what
+``save()`` diffs against) and whether it is loaded yet (a lazy object is not).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+
+from microblog._errors import ResponseDecodeError
+
+if TYPE_CHECKING:
+    from microblog._resources.micropost import MicropostManager
+    from microblog._resources.user import UserManager
+
+
+class Response(Protocol):
+    """The part of ``microblog._transport.Response`` that resources read."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (2xx)."""
+
+    @property
+    def request_id(self) -> str:
+        """The request id of the call."""
+
+    @property
+    def data(self) -> Any:
+        """The decoded JSON body, ``None`` when empty."""
+
+    @property
+    def etag(self) -> str | None:
+        """The ``ETag`` header, if any."""
+
+
+class Requester(Protocol):
+    """The part of ``microblog.Client`` that resources and pagers call."""
+
+    @property
+    def users(self) -> UserManager:
+        """The client's user manager (it knows the caller's username)."""
+
+    @property
+    def microposts(self) -> MicropostManager:
+        """The client's micropost manager."""
+
+    @property
+    def _username(self) -> str | None: ...
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        json: Any = None,
+        if_match: str | None = None,
+    ) -> Response: ...
+
+
+class Malformed(ValueError):  # noqa: N818 (internal, never reaches a caller)
+    """A JSON value that is not what the contract says; see :func:`decoding`.
+
+    A ``ValueError``, as :class:`~microblog.Pager` expects of its ``parse`` function.
+    """
+
+
+def malformed(what: str, value: object) -> Malformed:
+    """Build the internal error for a member that is not what the contract says."""
+    return Malformed(f"unexpected {what} in the response: {value!r:.80}")
+
+
+@contextmanager
+def decoding(response: Response) -> Iterator[None]:
+    """Turn a :class:`Malformed` body of ``response`` into ``ResponseDecodeError``."""
+    try:
+        yield
+    except Malformed as error:
+        raise ResponseDecodeError(
+            str(error), status_code=response.status_code, request_id=response.request_id
+        ) from None
+
+
+def as_object(data: object, what: str) -> Mapping[str, Any]:
+    """Return ``data`` as a JSON object, or raise the decode error."""
+    if not isinstance(data, Mapping):
+        raise malformed(what, data)
+    return data
+
+
+def as_str(value: object, what: str) -> str:
+    """Return a JSON string, or raise the decode error."""
+    if not isinstance(value, str):
+        raise malformed(what, value)
+    return value
+
+
+def as_optional_str(value: object, what: str) -> str | None:
+    """Return a JSON string or null, or raise the decode error."""
+    return None if value is None else as_str(value, what)
+
+
+def as_int(value: object, what: str) -> int:
+    """Return a JSON integer (not a boolean), or raise the decode error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise malformed(what, value)
+    return value
+
+
+def as_optional_int(value: object, what: str) -> int | None:
+    """Return a JSON integer or null, or raise the decode error."""
+    return None if value is None else as_int(value, what)
+
+
+def as_time(value: object, what: str) -> datetime | None:
+    """Return an RFC 3339 time (or null) as an aware :class:`datetime`."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(as_str(value, what))
+    except ValueError:
+        raise malformed(what, value) from None
+
+
+Converter = Any  # Callable[[object, str], Any]; Any keeps the per-field tables short
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+class Resource:
+    """Base of :class:`~microblog.User` and :class:`~microblog.Micropost`.
+
+    Subclasses declare, besides their dataclass fields, which fields are editable
+    (``save()`` sends those that changed) and how each JSON member is converted.
+    Every other declared field is read-only.
+    """
+
+    __slots__ = ("_client", "_etag", "_loaded", "_related", "_snapshot")
+
+    _EDITABLE: ClassVar[tuple[str, ...]] = ()
+    _CONVERTERS: ClassVar[Mapping[str, Converter]] = {}
+
+    _client: Requester | None
+    _etag: str | None
+    _loaded: bool
+    _related: dict[str, Any]
+    _snapshot: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        """Finish an object built by hand: unbound, loaded, nothing changed yet."""
+        self._bind(None, None)
+
+    # -- loading -----------------------------------------------------------------------
+    @classmethod
+    def _from_data(cls, client: Requester | None, data: object, etag: str | None = None) -> Self:
+        """Build a loaded object from a JSON representation (raises :class:`Malformed`)."""
+        obj = cls.__new__(cls)
+        obj._apply(data, etag)
+        obj._bind(client, etag)
+        return obj
+
+    @classmethod
+    def _from_response(cls, client: Requester, response: Response) -> Self:
+        """Build a loaded object from an item response, with its ETag."""
+        with decoding(response):
+            return cls._from_data(client, response.data, response.etag)
+
+    def _merge(self, response: Response) -> None:
+        with decoding(response):
+            self._apply(response.data, response.etag)
+
+    def _bind(self, client: Requester | None, etag: str | None) -> None:
+        set_ = object.__setattr__
+        set_(self, "_client", client)
+        set_(self, "_etag", etag)
+        set_(self, "_related", {})
+        set_(self, "_loaded", True)  # noqa: FBT003
+        set_(self, "_snapshot", {name: getattr(self, name) for name in self._EDITABLE})
+
+    def _apply(self, data: object, etag: str | None) -> None:
+        """Merge a JSON representation: known members into fields, the rest into ``extra``."""
+        body = as_object(data, type(self).__name__)
+        set_ = object.__setattr__
+        extra = {key: value for key, value in body.items() if key not in self._CONVERTERS}
+        for name, convert in self._CONVERTERS.items():
+            set_(self, name, convert(body.get(name), f"{type(self).__name__}.{name}"))
+        set_(self, "extra", extra)
+        set_(self, "_etag", etag)
+        set_(self, "_loaded", True)  # noqa: FBT003
+        set_(self, "_snapshot", {name: getattr(self, name) for name in self._EDITABLE})
+
+    def _client_or_raise(self) -> Requester:
+        client = self._client
+        if client is None:
+            raise ValueError(f"{self!r} is not bound to a client; load it through one")
+        return client
+
+    def _path(self) -> str:
+        raise NotImplementedError
+
+    def _fetch(self) -> None:
+        self._merge(self._client_or_raise()._request("GET", self._path()))
+
+    # -- public actions ----------------------------------------------------------------
+    @property
+    def etag(self) -> str | None:
+        """The ETag this object was loaded with (``None`` when loaded from a list)."""
+        return self._etag
+
+    def changes(self) -> dict[str, Any]:
+        """Return the editable fields that differ from the loaded values."""
+        if not self._loaded:
+            return {}
+        return {
+            name: getattr(self, name)
+            for name in self._EDITABLE
+            if getattr(self, name) != self._snapshot[name]
+        }
+
+    def save(self) -> Self:
+        """Send the fields that really changed (``PATCH`` with ``If-Match``) and merge the reply.
+
+        A no-op, without a request, when nothing changed. An object loaded from a list
+        carries no ETag, so its save is sent without ``If-Match`` (last write wins).
+
+        Returns:
+            This object, updated from the service's representation.
+
+        Raises:
+            microblog.PreconditionFailedError: the resource changed since it was loaded;
+                ``refresh()`` and apply the change again.
+        """
+        changed = self.changes()
+        if changed:
+            self._patch(changed)
+        return self
+
+    def _patch(self, body: Mapping[str, Any]) -> None:
+        client = self._client_or_raise()
+        self._merge(client._request("PATCH", self._path(), json=dict(body), if_match=self._etag))
+
+    def refresh(self) -> Self:
+        """Load the current representation, dropping unsaved changes.
+
+        Returns:
+            This object.
+        """
+        self._fetch()
+        return self
+
+    def delete(self) -> None:
+        """Delete the resource (``DELETE`` with ``If-Match``).
+
+        Raises:
+            microblog.PreconditionFailedError: the resource changed since it was loaded.
+        """
+        self._client_or_raise()._request("DELETE", self._path(), if_match=self._etag)
+
+    # -- attribute guard ---------------------------------------------------------------
+    @classmethod
+    def _field_names(cls) -> frozenset[str]:
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+            names = _FIELD_NAMES[cls] = frozenset(field.name for field in fields)
+        return names
+
+    def __dir__(self) -> list[str]:
+        actions = [name for name in dir(type(self)) if not name.startswith("_")]
+        return sorted({*self._field_names(), *actions})
+
+    if not TYPE_CHECKING:  # pragma: no branch (hidden from mypy: typos must fail type checks)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            try:
+                object.__getattribute__(self, "_snapshot")
+            except AttributeError:  # still in the dataclass __init__
+                object.__setattr__(self, name, value)
+                return
+            if name not in self._EDITABLE:
+                if name in self._field_names():
+                    raise AttributeError(f"{type(self).__name__}.{name} is read-only")
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+            if not self._loaded:
+                self._fetch()
+            object.__setattr__(self, name, value)
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached when a slot is empty: a lazy object's fields before loading.
+            if name not in self._field_names() or object.__getattribute__(self, "_loaded"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self._fetch()
+            return object.__getattribute__(self, name)

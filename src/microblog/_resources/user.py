@@ -1,0 +1,252 @@
+"""Users: the :class:`User` resource and ``client.users``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping  # noqa: TC003 (typing.get_type_hints needs it at runtime)
+from dataclasses import dataclass, field
+from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at runtime)
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from microblog._pagination import Pager
+from microblog._resources import _base
+from microblog._resources._paths import API, user_path, username_of
+
+if TYPE_CHECKING:
+    from microblog._resources._base import Requester
+    from microblog._resources.micropost import Micropost
+
+
+@dataclass(slots=True, repr=False, eq=False, kw_only=True)
+class User(_base.Resource):
+    """A user of the service.
+
+    ``display_name`` and ``bio`` are editable (assign, then :meth:`save`); the password is
+    changed with :meth:`set_password`. Every other field is read-only. Members the service
+    sends that this version does not know are kept in ``extra``.
+
+    A user named without being fetched (``client.users.get("bob", lazy=True)``, or a
+    micropost's ``author``) is *lazy*: its username costs nothing, and the first access
+    to any other field loads it with one ``GET``.
+    """
+
+    username: str
+    display_name: str | None = None
+    bio: str | None = None
+    created_at: datetime | None = None
+    followers_count: int | None = None
+    following_count: int | None = None
+    microposts_count: int | None = None
+    href: str | None = None
+    collection: str | None = None
+    timeline_url: str | None = None
+    following_url: str | None = None
+    followers_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    _EDITABLE: ClassVar[tuple[str, ...]] = ("display_name", "bio")
+    _CONVERTERS: ClassVar[Mapping[str, _base.Converter]] = {
+        "username": _base.as_str,
+        "display_name": _base.as_optional_str,
+        "bio": _base.as_optional_str,
+        "created_at": _base.as_time,
+        "followers_count": _base.as_optional_int,
+        "following_count": _base.as_optional_int,
+        "microposts_count": _base.as_optional_int,
+        "href": _base.as_optional_str,
+        "collection": _base.as_optional_str,
+    }
+    # JSON members whose names are taken by the methods below.
+    _RENAMED: ClassVar[Mapping[str, str]] = {
+        "timeline": "timeline_url",
+        "following": "following_url",
+        "followers": "followers_url",
+    }
+
+    @classmethod
+    def _lazy(cls, client: Requester, username: str) -> User:
+        """Name a user without fetching it: only ``username`` is set until first use."""
+        user = cls.__new__(cls)
+        object.__setattr__(user, "username", username)
+        object.__setattr__(user, "_client", client)
+        object.__setattr__(user, "_etag", None)
+        object.__setattr__(user, "_related", {})
+        object.__setattr__(user, "_snapshot", {})
+        object.__setattr__(user, "_loaded", False)
+        return user
+
+    def _apply(self, data: object, etag: str | None) -> None:
+        body = dict(_base.as_object(data, "User"))
+        links = {new: body.pop(old, None) for old, new in self._RENAMED.items()}
+        super(User, self)._apply(body, etag)
+        for name, value in links.items():
+            object.__setattr__(self, name, _base.as_optional_str(value, f"User.{name}"))
+
+    def _path(self) -> str:
+        return user_path(self.username)
+
+    # -- actions -----------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        """Change this user's password (the caller's own only; ``PATCH`` with ``If-Match``).
+
+        Raises:
+            ValueError: when ``password`` is not a string, before any request.
+        """
+        if not isinstance(password, str):
+            raise ValueError("password must be a string")
+        self._patch({"password": password})
+
+    def follow(self, user: User | str | None = None) -> None:
+        """Follow someone: ``bob.follow()`` (the caller follows bob) or ``me.follow("bob")``.
+
+        Args:
+            user: Whom this user (who must be the caller) follows; ``None``: the caller
+                follows this user.
+        """
+        follower, followed = self._pair(user)
+        client = self._client_or_raise()
+        client._request("POST", user_path(follower, "following"), json={"username": followed})
+
+    def unfollow(self, user: User | str | None = None) -> None:
+        """Stop following: ``bob.unfollow()`` or ``me.unfollow("bob")`` (see :meth:`follow`)."""
+        follower, followed = self._pair(user)
+        self._client_or_raise()._request("DELETE", user_path(follower, "following", followed))
+
+    def _pair(self, user: User | str | None) -> tuple[str, str]:
+        client = self._client_or_raise()
+        if user is None:
+            return client.users._caller(), self.username
+        return username_of(self.username), username_of(user)
+
+    def followers(
+        self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Pager[User]:
+        """The users who follow this user, newest first."""
+        return self._users_pager("followers", size=size, limit=limit, cursor=cursor)
+
+    def following(
+        self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Pager[User]:
+        """The users this user follows, newest first."""
+        return self._users_pager("following", size=size, limit=limit, cursor=cursor)
+
+    def microposts(
+        self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Pager[Micropost]:
+        """This user's microposts, newest first."""
+        client = self._client_or_raise()
+        return client.microposts.list(self, size=size, limit=limit, cursor=cursor)
+
+    def timeline(
+        self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Pager[Micropost]:
+        """This user's timeline: posts of the users they follow and posts naming them."""
+        client = self._client_or_raise()
+        return client.microposts._timeline_of(self, size=size, limit=limit, cursor=cursor)
+
+    def _users_pager(
+        self, which: str, *, size: int | None, limit: int | None, cursor: str | None
+    ) -> Pager[User]:
+        client = self._client_or_raise()
+        path = user_path(username_of(self.username), which)
+        return client.users._pager(path, size=size, limit=limit, cursor=cursor)
+
+    # -- identity ----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self.username == other.username
+
+    def __hash__(self) -> int:
+        return hash((User, self.username))
+
+
+class UserManager:
+    """``client.users``: sign up, look up and list users.
+
+    Wherever a user is named, a :class:`User` or a username is accepted. Malformed
+    usernames raise :class:`ValueError` before any request.
+    """
+
+    __slots__ = ("_client", "_me")
+
+    def __init__(self, client: Requester) -> None:
+        self._client = client
+        self._me: str | None = None
+
+    def create(
+        self,
+        *,
+        username: str,
+        password: str,
+        display_name: str | None = None,
+        bio: str | None = None,
+    ) -> User:
+        """Sign up a new user (no authentication needed).
+
+        Raises:
+            ValueError: a malformed username, before any request.
+            microblog.ConflictError: the username is taken.
+        """
+        body = {"username": username_of(username), "password": password}
+        body |= {k: v for k, v in (("display_name", display_name), ("bio", bio)) if v is not None}
+        response = self._client._request("POST", f"{API}/users", json=body)
+        return User._from_response(self._client, response)
+
+    def get(self, user: User | str, *, lazy: bool = False) -> User:
+        """Fetch a user by username (or refetch a :class:`User`).
+
+        Args:
+            user: The user or their username.
+            lazy: Return at once, without a request; the first access to a field other
+                than ``username`` fetches it.
+        """
+        username = username_of(user)
+        if lazy:
+            return User._lazy(self._client, username)
+        response = self._client._request("GET", user_path(username))
+        return User._from_response(self._client, response)
+
+    def me(self) -> User:
+        """Fetch the caller (``GET /api/v1/me``)."""
+        me = User._from_response(self._client, self._client._request("GET", f"{API}/me"))
+        self._me = me.username
+        return me
+
+    def list(
+        self,
+        q: str | None = None,
+        *,
+        size: int | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Pager[User]:
+        """All users, or those whose username starts with ``q``; lazy over every page."""
+        params = {"q": q} if q else None
+        return self._pager(f"{API}/users", params=params, size=size, limit=limit, cursor=cursor)
+
+    def _pager(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        size: int | None,
+        limit: int | None,
+        cursor: str | None,
+    ) -> Pager[User]:
+        def parse(item: object) -> User:
+            return User._from_data(self._client, item)
+
+        return Pager(
+            self._client, path, parse, params=params, size=size, limit=limit, cursor=cursor
+        )
+
+    def _caller(self) -> str:
+        """The caller's username: known from the login, else one ``GET /me``, remembered."""
+        known = self._client._username or self._me
+        return known if known is not None else self.me().username
+
+    def __repr__(self) -> str:
+        return "<UserManager>"

@@ -1,0 +1,1 @@
+"""Tests of the SDK engine: transport, retries, errors, auth, cache, pacing, client."""
