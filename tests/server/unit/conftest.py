@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from core_fakes import FakeClock, FakeDatabase
 
 from microblog_server.domain import User
 from microblog_server.services import Services, wire_services
 from microblog_server.settings import Settings
+
+from .core_fakes import FakeClock, FakeDatabase
 
 
 @pytest.fixture

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from core_fakes import FakeClock
 
 from microblog_server.domain import InvalidCredentials, Unauthenticated, User
 from microblog_server.services import Services
+
+from .core_fakes import FakeClock
 
 SECRET = "test-secret-key-not-for-production-use"
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core_fakes import FakeClock
-
 from microblog_server.services import Services
+
+from .core_fakes import FakeClock
 
 
 def test_the_first_request_claims_the_key_and_later_ones_see_it(services: Services) -> None:

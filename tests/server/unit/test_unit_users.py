@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from core_fakes import FakeDatabase
 
 from microblog_server.domain import (
     Conflict,
@@ -14,6 +13,8 @@ from microblog_server.domain import (
     User,
 )
 from microblog_server.services import Services
+
+from .core_fakes import FakeDatabase
 
 
 def test_register_stores_the_spelling_and_defaults_the_display_name(services: Services) -> None:

@@ -1,0 +1,11 @@
+"""The presentation layer: the FastAPI app of API v1 (:func:`create_app`).
+
+Modules: ``app`` (the factory), ``routers`` (one per resource), ``schemas`` (bodies),
+``problems`` and ``handlers`` (RFC 9457 errors), the middlewares ``request_id``,
+``caller``, ``rate_limit``, ``body_limit`` and ``idempotency``, and the helpers for
+``cursors``, ``pagination``, ``etags`` and ``conditional`` requests.
+"""
+
+from microblog_server.api.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,185 @@
+"""Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) on every ``POST``.
+
+The first request with a key is processed and its final response stored; the same key
+with the same payload replays it (``Idempotent-Replayed: true``); while the first is
+still running the answer is 409 ``idempotency_in_progress``; with another payload it is
+422 ``idempotency_key_reused``. Keys are scoped per caller, kept ``idempotency_ttl``
+seconds; 5xx responses are not stored, so a retry runs again. ``POST /api/v1/token`` is
+exempt: replaying a login would hand out a token without checking the password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from contextlib import suppress
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
+
+from anyio import to_thread
+
+from microblog_server.api.asgi import header, send_problem
+from microblog_server.api.caller import caller_of
+from microblog_server.api.problems import ProblemError
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from microblog_server.domain import IdempotencyRecord
+
+__all__ = ["IdempotencyMiddleware", "IdempotencyStore", "fingerprint", "parse_key"]
+
+EXEMPT_PATHS = frozenset({"/api/v1/token"})
+# Headers the outer middlewares set afresh on every response, replay included.
+_NOT_STORED = frozenset({"x-request-id", "ratelimit", "ratelimit-policy", "content-length"})
+
+
+class IdempotencyStore(Protocol):
+    """Where keys and their responses are kept."""
+
+    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+        """Claim the key (state in progress); return the existing record if it is taken."""
+        ...
+
+    def complete(
+        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        """Store the final response of a claimed key."""
+        ...
+
+    def discard(self, scope: str, key: str) -> None:
+        """Release a claimed key (after a 5xx) so a retry runs again."""
+        ...
+
+
+def parse_key(value: str) -> str | None:
+    """Return the key of an ``Idempotency-Key`` header (bare or quoted), or ``None`` if bad."""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not 1 <= len(value) <= 255 or not all(" " <= ch <= "~" for ch in value):
+        return None
+    return value
+
+
+def fingerprint(scope: Scope, body: bytes) -> str:
+    """Digest what makes two requests "the same": method, path, query and body."""
+    digest = hashlib.sha256()
+    for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode()):
+        digest.update(part.encode() + b"\0")
+    # The same JSON spelled with other spacing is the same payload; what does not parse
+    # (or nests too deep to) is compared byte for byte.
+    with suppress(ValueError, RecursionError):
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    digest.update(body)
+    return digest.hexdigest()
+
+
+class IdempotencyMiddleware:
+    """Apply Idempotency-Key semantics to ``POST`` requests under ``/api``.
+
+    Args:
+        app: The application.
+        store: Where keys and responses are kept (blocking calls, run in worker threads).
+    """
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI call."""
+        raw = header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        if (
+            raw is None
+            or scope["method"] != "POST"
+            or not scope["path"].startswith("/api")
+            or scope["path"] in EXEMPT_PATHS
+        ):
+            await self.app(scope, receive, send)
+            return
+        key = parse_key(raw)
+        if key is None:
+            problem = ProblemError(
+                400, "bad_request", "Idempotency-Key must be 1-255 printable ASCII characters"
+            )
+            await send_problem(scope, receive, send, problem)
+            return
+        message = await receive()  # the body limit middleware hands over the whole body
+        body: bytes = message.get("body", b"")
+        owner = caller_of(scope).scope
+        print_ = fingerprint(scope, body)
+        existing = await to_thread.run_sync(self.store.begin, owner, key, print_)
+        if existing is not None:
+            await self._answer_existing(scope, receive, send, existing, print_)
+            return
+        await self._run_and_store(scope, message, receive, send, claim=(owner, key))
+
+    async def _answer_existing(
+        self, scope: Scope, receive: Receive, send: Send, record: IdempotencyRecord, print_: str
+    ) -> None:
+        if record.fingerprint != print_:
+            problem = ProblemError(
+                422, "idempotency_key_reused", "this Idempotency-Key was sent with another payload"
+            )
+            await send_problem(scope, receive, send, problem)
+        elif record.state != "done" or record.status_code is None:
+            problem = ProblemError(
+                409, "idempotency_in_progress", "a request with this Idempotency-Key is running"
+            )
+            await send_problem(scope, receive, send, problem)
+        else:
+            headers = [(k.lower().encode(), v.encode("latin-1")) for k, v in record.headers]
+            headers.append((b"content-length", str(len(record.body)).encode()))
+            headers.append((b"idempotent-replayed", b"true"))
+            await send(
+                {"type": "http.response.start", "status": record.status_code, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": record.body})
+
+    async def _run_and_store(
+        self, scope: Scope, first: Message, receive: Receive, send: Send, *, claim: tuple[str, str]
+    ) -> None:
+        owner, key = claim
+        start: Message = {}
+        chunks: list[bytes] = []
+        handed = False
+
+        async def replay() -> Message:
+            nonlocal handed
+            if not handed:
+                handed = True
+                return first
+            return await receive()
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay, capture)
+        except BaseException:
+            await to_thread.run_sync(self.store.discard, owner, key)
+            raise
+        status = int(start.get("status", 500))
+        if status >= 500:
+            await to_thread.run_sync(self.store.discard, owner, key)
+            return
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in start.get("headers", [])
+            if k.decode("latin-1").lower() not in _NOT_STORED
+        ]
+        store = partial(
+            self.store.complete,
+            owner,
+            key,
+            status_code=status,
+            headers=headers,
+            body=b"".join(chunks),
+        )
+        await to_thread.run_sync(store)

@@ -1,0 +1,170 @@
+"""The OpenAPI 3.1 document: every status a route can return, as problem+json.
+
+Routes declare their own statuses with :func:`problems`; :func:`build_openapi` adds the
+ones every route shares (429 and 500 under ``/api``; 400, 413 and 415 with a body; 401 with
+a bearer token; 409 and 422 for Idempotency-Key on ``POST``) and replaces FastAPI's
+default 422 schema by :class:`~microblog_server.api.schemas.Problem`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
+
+from microblog_server.api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from microblog_server.api.schemas import Problem
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["build_openapi", "problems"]
+
+_EXAMPLE_ID = "3b241101-e2bb-4255-8caf-4136c566a962"
+_CODES = {
+    304: "",
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+_DESCRIPTIONS = {
+    304: "Not modified (If-None-Match matched)",
+    400: "Malformed JSON, bad Idempotency-Key, invalid cursor or invalid grant",
+    401: "Missing, expired, revoked or forged token",
+    403: "Acting for another user",
+    404: "Unknown user or micropost",
+    409: "Conflict (username taken, or the same Idempotency-Key still running)",
+    412: "If-Match does not match the current ETag",
+    413: "Body over the limit, or a batch over 100 items",
+    415: "Body that is not JSON",
+    422: "Validation error, or an Idempotency-Key reused with another payload",
+    429: "Over the rate limit",
+    500: "Internal error",
+    503: "Database unreachable",
+}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    if status == 304:
+        return {"description": _DESCRIPTIONS[304]}
+    example = problem_body(status, _CODES[status], "", _EXAMPLE_ID)
+    if status == 422:
+        example["errors"] = [{"detail": "at most 255 characters", "pointer": "#/text"}]
+    response: dict[str, Any] = {
+        "description": _DESCRIPTIONS[status],
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": example,
+            }
+        },
+    }
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    if status in {429, 503}:
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
+    return response
+
+
+def _header(description: str, *, required: bool = False) -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": "string"}}
+
+
+_EVERY_RESPONSE = {
+    "X-Request-ID": _header("The request's id (the client's, when sane)", required=True),
+}
+_API_RESPONSE = {
+    "RateLimit-Policy": _header('The quota, e.g. `"default";q=300;w=60` (when limits are on)'),
+    "RateLimit": _header('What is left, e.g. `"default";r=299;t=42` (when limits are on)'),
+}
+_ITEMS = {"#/components/schemas/UserOut", "#/components/schemas/MicropostOut"}
+_PAGES = {"#/components/schemas/UserPage", "#/components/schemas/MicropostPage"}
+
+
+def _document_headers(path: str, method: str, status: str, response: dict[str, Any]) -> None:
+    headers = response.setdefault("headers", {})
+    headers.update(_EVERY_RESPONSE)
+    if path.startswith("/api"):
+        headers.update(_API_RESPONSE)
+    if method == "post" and path != "/api/v1/token":
+        headers["Idempotent-Replayed"] = _header("`true` on a replayed Idempotency-Key response")
+    if not status.startswith("2"):
+        return
+    media: dict[str, Any] = next(iter(response.get("content", {}).values()), {})
+    schema: dict[str, Any] = media.get("schema", {})
+    if schema.get("$ref") in _ITEMS:
+        headers["ETag"] = _header("Strong entity tag of this representation", required=True)
+    if schema.get("$ref") in _PAGES:
+        headers["Link"] = _header('`<next page URL>; rel="next"` unless this is the last page')
+    if status == "201":
+        headers["Location"] = _header("URL of what was created", required=True)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Return a route's ``responses=`` entry for these problem statuses."""
+    return {status: _problem_response(status) for status in statuses}
+
+
+def _shared_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    statuses: set[int] = set()
+    if path.startswith("/api"):
+        statuses |= {429, 500, 503}
+    if "requestBody" in operation:
+        statuses |= {400, 413, 415, 422}
+    if operation.get("parameters"):
+        statuses.add(422)
+    if operation.get("security"):
+        statuses.add(401)
+    if method == "post" and path != "/api/v1/token":
+        statuses |= {400, 409, 422}
+    return statuses
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """Build (once) and return the app's OpenAPI document."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version="3.1.0",
+        description=app.description,
+        routes=app.routes,
+    )
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            for status in _shared_statuses(path, method, operation):
+                responses[str(status)] = _problem_response(status)
+            for status, response in responses.items():
+                if (
+                    path.startswith("/api")
+                    and status.startswith(("4", "5"))
+                    and status in {str(s) for s in _CODES}
+                ):
+                    responses[status] = _problem_response(int(status)) | {
+                        "description": response.get("description", _DESCRIPTIONS[int(status)])
+                    }
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                _document_headers(path, method, status, response)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    _, problem_schemas = models_json_schema(
+        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    schemas.update(problem_schemas.get("$defs", {}))
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    app.openapi_schema = document
+    return document

@@ -1,0 +1,1 @@
+"""The routers of API v1 and of the service's own endpoints (health, version)."""

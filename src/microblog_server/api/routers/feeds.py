@@ -1,0 +1,61 @@
+"""The timeline of a user and the search over microposts."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
+from microblog_server.api.openapi import problems
+from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.presenters import present_micropost
+from microblog_server.api.schemas import MicropostPage
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["microposts"])
+
+
+@router.get(
+    "/users/{username}/timeline",
+    response_model=MicropostPage,
+    summary="A user's timeline",
+    responses=problems(400, 404),
+)
+def timeline(
+    *,
+    username: str,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+) -> dict[str, Any]:
+    """List, newest first, microposts of the users ``username`` follows and those naming them."""
+    result = services.feeds.timeline(username, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
+
+
+@router.get(
+    "/search",
+    response_model=MicropostPage,
+    summary="Search microposts",
+    responses=problems(400),
+)
+def search(
+    *,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+    text: Annotated[
+        str,
+        Query(min_length=3, max_length=255, pattern=r"\S[\s\S]+\S", description="3+ characters"),
+    ],
+    username: Annotated[str | None, Query(max_length=30, description="author prefix")] = None,
+) -> dict[str, Any]:
+    """Find microposts containing ``text`` (case-insensitive), optionally by author prefix."""
+    result = services.feeds.search(text, username=username, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))

@@ -1,0 +1,105 @@
+"""Following and followers of a user."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.responses import Response as PlainResponse
+
+from microblog_server.api.conditional import item_response
+from microblog_server.api.deps import CurrentUser, IdempotencyKey, LinksDep, ServicesDep
+from microblog_server.api.openapi import problems
+from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.presenters import present_user
+from microblog_server.api.schemas import FollowIn, UserOut, UserPage
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["follows"])
+
+
+@router.get(
+    "/users/{username}/following",
+    response_model=UserPage,
+    summary="Whom a user follows",
+    responses=problems(400, 404),
+)
+def list_following(
+    *,
+    username: str,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+) -> dict[str, Any]:
+    """List the users ``username`` follows, most recent follow first."""
+    result = services.follows.following(username, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda v: present_user(v, links))
+
+
+@router.post(
+    "/users/{username}/following",
+    status_code=201,
+    response_model=UserOut,
+    summary="Follow a user",
+    responses={
+        200: {"description": "Already followed", "model": UserOut},
+        **problems(403, 404),
+    },
+)
+def follow(
+    *,
+    username: str,
+    body: FollowIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PlainResponse:
+    """Make the caller follow ``username`` of the body: 201, or 200 if they already did."""
+    outcome = services.follows.follow(user, username, body.username)
+    representation = present_user(outcome.followed, links)
+    return item_response(
+        representation,
+        kind="user",
+        id_=outcome.followed.user.id,
+        version=outcome.followed.user.version,
+        status_code=201 if outcome.created else 200,
+        location=representation.href if outcome.created else None,
+    )
+
+
+@router.delete(
+    "/users/{username}/following/{followed}",
+    status_code=204,
+    summary="Unfollow a user",
+    responses=problems(403, 404),
+)
+def unfollow(
+    *, username: str, followed: str, user: CurrentUser, services: ServicesDep
+) -> PlainResponse:
+    """Make the caller stop following ``followed`` (204 also when they did not)."""
+    services.follows.unfollow(user, username, followed)
+    return PlainResponse(status_code=204)
+
+
+@router.get(
+    "/users/{username}/followers",
+    response_model=UserPage,
+    summary="Who follows a user",
+    responses=problems(400, 404),
+)
+def list_followers(
+    *,
+    username: str,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+) -> dict[str, Any]:
+    """List the users following ``username``, most recent follow first."""
+    result = services.follows.followers(username, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda v: present_user(v, links))

@@ -1,0 +1,257 @@
+"""Microposts: a user's collection, one micropost, batches, and look-up by id."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.responses import Response as PlainResponse
+
+from microblog_server.api.conditional import expected_version, item_response
+from microblog_server.api.deps import (
+    CurrentUser,
+    IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
+    LinksDep,
+    ServicesDep,
+)
+from microblog_server.api.openapi import problems
+from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.presenters import Links, present_micropost
+from microblog_server.api.problems import ProblemError
+from microblog_server.api.schemas import (
+    BatchIn,
+    BatchOut,
+    MicropostIn,
+    MicropostOut,
+    MicropostPage,
+    MicropostPatchIn,
+    MicropostPutIn,
+)
+from microblog_server.domain import UNSET, Micropost, MicropostDraft
+from microblog_server.services.microposts import MAX_BATCH
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["microposts"])
+
+COLLECTION = "/users/{username}/collection"
+ITEM = COLLECTION + "/{micropost_id:int}"  # ":int" so ".../batch" is not an id
+
+MicropostId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def _item(
+    post: Micropost, links: Links, if_none_match: str | None = None, status_code: int = 200
+) -> PlainResponse:
+    representation = present_micropost(post, links)
+    return item_response(
+        representation,
+        kind="micropost",
+        id_=post.id,
+        version=post.version,
+        if_none_match=if_none_match,
+        status_code=status_code,
+        location=representation.href if status_code == 201 else None,
+    )
+
+
+def _expected(if_match: str | None, post: Micropost, links: Links) -> int | None:
+    return expected_version(
+        if_match,
+        present_micropost(post, links),
+        kind="micropost",
+        id_=post.id,
+        version=post.version,
+    )
+
+
+@router.get(
+    COLLECTION,
+    response_model=MicropostPage,
+    summary="A user's microposts",
+    responses=problems(400, 404),
+)
+def list_collection(
+    *,
+    username: str,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+) -> dict[str, Any]:
+    """List a user's microposts, newest first."""
+    result = services.microposts.list_collection(username, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
+
+
+@router.post(
+    COLLECTION,
+    status_code=201,
+    response_model=MicropostOut,
+    summary="Post a micropost",
+    responses=problems(403, 404),
+)
+def create_micropost(
+    *,
+    username: str,
+    body: MicropostIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PlainResponse:
+    """Post to the caller's own collection; ``Location`` is the new micropost's URL."""
+    post = services.microposts.create(user, username, body.text, body.referenced)
+    return _item(post, links, status_code=201)
+
+
+@router.post(
+    COLLECTION + "/batch",
+    status_code=201,
+    response_model=BatchOut,
+    summary="Post 1-100 microposts at once",
+    responses=problems(403, 404),
+)
+def create_batch(
+    *,
+    username: str,
+    body: BatchIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Post several microposts: all are stored or none; errors point at ``#/items/N/...``."""
+    if len(body.items) > MAX_BATCH:
+        raise ProblemError(413, "payload_too_large", f"at most {MAX_BATCH} items per batch")
+    drafts = [MicropostDraft(item.text, item.referenced) for item in body.items]
+    posts = services.microposts.create_batch(user, username, drafts)
+    result = BatchOut(result=[present_micropost(post, links) for post in posts])
+    return JSONResponse(
+        result.model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"{links.user(username)}/collection"},
+    )
+
+
+@router.get(
+    ITEM, response_model=MicropostOut, summary="One micropost", responses=problems(304, 404)
+)
+def get_micropost(
+    *,
+    username: str,
+    micropost_id: MicropostId,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_none_match: IfNoneMatch = None,
+) -> PlainResponse:
+    """Return a micropost of a user's collection."""
+    return _item(services.microposts.get(username, micropost_id), links, if_none_match)
+
+
+@router.put(
+    ITEM,
+    response_model=MicropostOut,
+    summary="Replace a micropost",
+    responses=problems(403, 404, 412),
+)
+def replace_micropost(
+    *,
+    username: str,
+    micropost_id: MicropostId,
+    body: MicropostPutIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_match: IfMatch = None,
+) -> PlainResponse:
+    """Replace the text and addressee of one's own micropost."""
+    current = services.microposts.get(username, micropost_id)
+    _check_author(user.id, current)
+    post = services.microposts.replace(
+        user,
+        username,
+        micropost_id,
+        text=body.text,
+        referenced=body.referenced,
+        expected_version=_expected(if_match, current, links),
+    )
+    return _item(post, links)
+
+
+@router.patch(
+    ITEM,
+    response_model=MicropostOut,
+    summary="Edit a micropost",
+    responses=problems(403, 404, 412),
+)
+def edit_micropost(
+    *,
+    username: str,
+    micropost_id: MicropostId,
+    body: MicropostPatchIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_match: IfMatch = None,
+) -> PlainResponse:
+    """Change the text or addressee of one's own micropost (only the fields sent)."""
+    current = services.microposts.get(username, micropost_id)
+    _check_author(user.id, current)
+    post = services.microposts.update(
+        user,
+        username,
+        micropost_id,
+        text=UNSET if body.text is None else body.text,
+        referenced=body.referenced if "referenced" in body.model_fields_set else UNSET,
+        expected_version=_expected(if_match, current, links),
+    )
+    return _item(post, links)
+
+
+@router.delete(
+    ITEM, status_code=204, summary="Delete a micropost", responses=problems(403, 404, 412)
+)
+def delete_micropost(
+    *,
+    username: str,
+    micropost_id: MicropostId,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_match: IfMatch = None,
+) -> PlainResponse:
+    """Delete one's own micropost."""
+    current = services.microposts.get(username, micropost_id)
+    _check_author(user.id, current)
+    services.microposts.delete(
+        user, username, micropost_id, expected_version=_expected(if_match, current, links)
+    )
+    return PlainResponse(status_code=204)
+
+
+@router.get(
+    "/microposts/{micropost_id:int}",
+    response_model=MicropostOut,
+    summary="A micropost by id",
+    responses=problems(304, 404),
+)
+def get_micropost_by_id(
+    *,
+    micropost_id: MicropostId,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_none_match: IfNoneMatch = None,
+) -> PlainResponse:
+    """Return a micropost by id alone; its ``href`` names the canonical path."""
+    return _item(services.microposts.get_by_id(micropost_id), links, if_none_match)
+
+
+def _check_author(user_id: int, post: Micropost) -> None:
+    if post.author_id != user_id:
+        raise ProblemError(403, "forbidden", "only the author may change a micropost")

@@ -1,0 +1,90 @@
+"""``/api/v1/token``: the OAuth 2 password grant, and revocation of the presented token."""
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from microblog_server.api.caller import caller_of
+from microblog_server.api.deps import CurrentUser, ServicesDep
+from microblog_server.api.handlers import pointer_errors
+from microblog_server.api.openapi import problems
+from microblog_server.api.problems import ProblemError
+from microblog_server.api.schemas import TokenIn, TokenOut
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["auth"])
+
+_TOKEN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"$ref": "#/components/schemas/TokenIn"},
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/TokenIn"}},
+        },
+    }
+}
+
+
+async def _read_grant(request: Request) -> TokenIn:
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    data: object
+    if content_type == "application/x-www-form-urlencoded":
+        form = await request.form()
+        data = {key: value for key, value in form.items() if isinstance(value, str)}
+    else:
+        raw = await request.body()
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except (ValueError, RecursionError) as error:  # nesting too deep is malformed too
+            raise ProblemError(400, "bad_request", "the body is not valid JSON") from error
+    try:
+        return TokenIn.model_validate(data)
+    except ValidationError as error:
+        errors = pointer_errors(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        )
+        detail = f"{len(errors)} field{'s are' if len(errors) != 1 else ' is'} invalid"
+        raise ProblemError(422, "validation_error", detail, errors) from error
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in (OAuth 2 password grant)",
+    openapi_extra=_TOKEN_BODY,
+    responses=problems(400, 422),
+)
+async def issue_token(*, request: Request, services: ServicesDep) -> JSONResponse:
+    """Exchange a username and password for a bearer token.
+
+    Send ``grant_type=password&username=...&password=...`` as a form (or the same as JSON).
+    A wrong username or password is 400 ``invalid_grant`` (RFC 6749 section 5.2).
+    """
+    grant = await _read_grant(request)
+    issued = await run_in_threadpool(services.auth.login, grant.username, grant.password)
+    body = TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+    return JSONResponse(
+        body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )
+
+
+@router.delete(
+    "/token",
+    status_code=204,
+    summary="Log out (revoke the presented token)",
+    responses=problems(401),
+)
+def revoke_token(*, request: Request, user: CurrentUser, services: ServicesDep) -> Response:
+    """Revoke the bearer token this request carries; it stops working at once."""
+    token = caller_of(request.scope).token
+    assert token is not None  # CurrentUser found a user, so a token was sent
+    services.auth.revoke(token)
+    return Response(status_code=204)

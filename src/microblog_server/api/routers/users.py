@@ -1,0 +1,181 @@
+"""Users: sign-up, the list, ``/me``, one user, profile edits and account deletion."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.responses import Response as PlainResponse
+
+from microblog_server.api.conditional import expected_version, item_response
+from microblog_server.api.deps import (
+    CurrentUser,
+    IdempotencyKey,
+    IfMatch,
+    IfNoneMatch,
+    LinksDep,
+    ServicesDep,
+)
+from microblog_server.api.openapi import problems
+from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.presenters import present_user
+from microblog_server.api.schemas import SignUpIn, UserOut, UserPage, UserPatchIn
+from microblog_server.domain import UNSET
+from microblog_server.services.users import require_self
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["users"])
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserOut,
+    summary="Sign up",
+    responses=problems(409),
+)
+def sign_up(
+    *,
+    body: SignUpIn,
+    services: ServicesDep,
+    links: LinksDep,
+    idempotency_key: IdempotencyKey = None,
+) -> PlainResponse:
+    """Create a user; the response's ``Location`` is the new user's URL."""
+    view = services.users.register(
+        body.username, body.password, display_name=body.display_name, bio=body.bio
+    )
+    representation = present_user(view, links)
+    return item_response(
+        representation,
+        kind="user",
+        id_=view.user.id,
+        version=view.user.version,
+        status_code=201,
+        location=representation.href,
+    )
+
+
+@router.get("/users", response_model=UserPage, summary="List users", responses=problems(400))
+def list_users(
+    *,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    page: PageQuery,
+    q: Annotated[str | None, Query(max_length=30, description="username prefix")] = None,
+) -> dict[str, Any]:
+    """List users, newest first, optionally those whose username starts with ``q``."""
+    result = services.users.list(q=q, size=page.size, after=page.after)
+    return envelope(request, response, result, page.size, lambda v: present_user(v, links))
+
+
+@router.get("/me", response_model=UserOut, summary="The caller", responses=problems(304))
+def me(
+    *,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_none_match: IfNoneMatch = None,
+) -> PlainResponse:
+    """Return the authenticated user."""
+    view = services.users.get_by_id(user.id)
+    return item_response(
+        present_user(view, links),
+        kind="user",
+        id_=view.user.id,
+        version=view.user.version,
+        if_none_match=if_none_match,
+    )
+
+
+@router.get(
+    "/users/{username}",
+    response_model=UserOut,
+    summary="One user",
+    responses=problems(304, 404),
+)
+def get_user(
+    *,
+    username: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_none_match: IfNoneMatch = None,
+) -> PlainResponse:
+    """Return a user with counts and links."""
+    view = services.users.get(username)
+    return item_response(
+        present_user(view, links),
+        kind="user",
+        id_=view.user.id,
+        version=view.user.version,
+        if_none_match=if_none_match,
+    )
+
+
+@router.patch(
+    "/users/{username}",
+    response_model=UserOut,
+    summary="Edit one's profile",
+    responses=problems(403, 404, 412),
+)
+def edit_user(
+    *,
+    username: str,
+    body: UserPatchIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_match: IfMatch = None,
+) -> PlainResponse:
+    """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent)."""
+    current = services.users.get(username)
+    require_self(user, current.user)
+    version = expected_version(
+        if_match,
+        present_user(current, links),
+        kind="user",
+        id_=current.user.id,
+        version=current.user.version,
+    )
+    view = services.users.update(
+        user,
+        username,
+        display_name=UNSET if body.display_name is None else body.display_name,
+        bio=UNSET if body.bio is None else body.bio,
+        password=UNSET if body.password is None else body.password,
+        expected_version=version,
+    )
+    return item_response(
+        present_user(view, links), kind="user", id_=view.user.id, version=view.user.version
+    )
+
+
+@router.delete(
+    "/users/{username}",
+    status_code=204,
+    summary="Delete one's account",
+    responses=problems(403, 404, 412),
+)
+def delete_user(
+    *,
+    username: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_match: IfMatch = None,
+) -> PlainResponse:
+    """Delete the caller's account, microposts and follows; their tokens stop working."""
+    current = services.users.get(username)
+    require_self(user, current.user)
+    version = expected_version(
+        if_match,
+        present_user(current, links),
+        kind="user",
+        id_=current.user.id,
+        version=current.user.version,
+    )
+    services.users.delete(user, username, expected_version=version)
+    return PlainResponse(status_code=204)

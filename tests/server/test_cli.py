@@ -1,0 +1,145 @@
+"""The microblog-server command: serve over real HTTP, migrate, seed, help."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from microblog_server.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def call(
+    url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'microblog.db'}"
+    monkeypatch.setenv("MICROBLOG_DATABASE_URL", url)
+    monkeypatch.setenv("MICROBLOG_PASSWORD_HASH_MEMORY_COST", "8")
+    monkeypatch.setenv("MICROBLOG_PASSWORD_HASH_PARALLELISM", "1")
+    monkeypatch.setenv("MICROBLOG_PASSWORD_HASH_TIME_COST", "1")
+    return url
+
+
+@pytest.fixture
+def served(database: str) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "MICROBLOG_SECRET_KEY": "cli-test-secret-key-0123456789-abcdefghijklmnop"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "microblog_server", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                call(f"{base}/health/live")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)  # waiting for the process to bind, not for a retry
+        yield base
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=10)
+        assert b"Traceback" not in errors
+
+
+def test_serve_migrates_then_answers_over_http(served: str) -> None:
+    status, health = call(f"{served}/health")
+
+    assert status == 200
+    assert health["status"] == "pass"
+
+
+def test_serve_answers_an_authenticated_call(served: str) -> None:
+    signup = json.dumps({"username": "dana", "password": "password123"}).encode()
+    call(f"{served}/api/v1/users", signup, {"Content-Type": "application/json"})
+    form = urllib.parse.urlencode({"username": "dana", "password": "password123"}).encode()
+    _, token = call(f"{served}/api/v1/token", form)
+
+    status, me = call(
+        f"{served}/api/v1/me", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+
+    assert status == 200
+    assert me["username"] == "dana"
+
+
+def test_migrate_upgrades_to_head(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate"]) == 0
+
+    assert "head" in capsys.readouterr().out
+
+
+def test_seed_loads_the_demo_data_once(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["seed"]) == 0
+    assert "seeded" in capsys.readouterr().out
+
+    assert main(["seed"]) == 0
+    assert "already present" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "serve"),
+        (["serve"], "--workers"),
+        (["migrate"], "--revision"),
+        (["seed"], "demo"),
+    ],
+)
+def test_every_command_has_help(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert expected in out
+    assert "MICROBLOG_DATABASE_URL" in out
+
+
+def test_invalid_settings_are_reported_without_a_traceback(
+    database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MICROBLOG_RATE_LIMIT", "lots")
+
+    assert main(["migrate"]) == 2
+
+    error = capsys.readouterr().err
+    assert "invalid settings" in error
+    assert "Traceback" not in error
