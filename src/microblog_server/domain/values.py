@@ -73,26 +73,36 @@ def validate_password(password: str, pointer: str = "#/password") -> FieldError 
     return None
 
 
+# SQLite's length() stops at the first NUL and PostgreSQL refuses NUL in text outright.
+_NUL_ERROR: Final = "must not contain NUL (U+0000) characters"
+
+
 def validate_text(text: str, pointer: str = "#/text") -> FieldError | None:
-    """Check a micropost text: 1-255 characters, not only whitespace."""
+    """Check a micropost text: 1-255 characters, not only whitespace, no NUL."""
     if not text.strip():
         return FieldError("must not be empty", pointer=pointer)
     if len(text) > TEXT_MAX:
         return FieldError(f"at most {TEXT_MAX} characters", pointer=pointer)
+    if "\0" in text:
+        return FieldError(_NUL_ERROR, pointer=pointer)
     return None
 
 
 def validate_display_name(name: str, pointer: str = "#/display_name") -> FieldError | None:
-    """Check a display name (at most 100 characters)."""
+    """Check a display name (at most 100 characters, no NUL)."""
     if len(name) > DISPLAY_NAME_MAX:
         return FieldError(f"at most {DISPLAY_NAME_MAX} characters", pointer=pointer)
+    if "\0" in name:
+        return FieldError(_NUL_ERROR, pointer=pointer)
     return None
 
 
 def validate_bio(bio: str, pointer: str = "#/bio") -> FieldError | None:
-    """Check a bio (at most 500 characters)."""
+    """Check a bio (at most 500 characters, no NUL)."""
     if len(bio) > BIO_MAX:
         return FieldError(f"at most {BIO_MAX} characters", pointer=pointer)
+    if "\0" in bio:
+        return FieldError(_NUL_ERROR, pointer=pointer)
     return None
 
 

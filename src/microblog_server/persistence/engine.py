@@ -19,7 +19,8 @@ def create_engine_from_settings(settings: Settings) -> Engine:
 
     SQLite gets WAL journaling, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
     transactions (writers queue instead of failing); an in-memory SQLite URL shares one
-    connection so every session sees the same data.
+    connection so every session sees the same data. Bound parameters are kept out of
+    SQL logs and error messages: they carry password hashes.
     """
     return create_engine_for_url(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
 
@@ -27,10 +28,11 @@ def create_engine_from_settings(settings: Settings) -> Engine:
 def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
     """Create an engine for a SQLAlchemy URL (see :func:`create_engine_from_settings`)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     in_memory = url in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in url
     options: dict[str, Any] = {
-        "connect_args": {"check_same_thread": False, "timeout": busy_timeout}
+        "connect_args": {"check_same_thread": False, "timeout": busy_timeout},
+        "hide_parameters": True,
     }
     if in_memory:
         options["poolclass"] = StaticPool

@@ -133,8 +133,22 @@ def test_the_deadline_stops_retrying_before_a_wait_would_pass_it(
     assert fake_time.sleeps == [0.5, 1.0]  # the next 2.0 s wait would end past 2 s
 
 
-def _http_date(seconds_from_now: float) -> str:
-    return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds_from_now), usegmt=True)
+class _HttpDate:
+    """An HTTP date ``seconds`` from the moment the test runs (not when it is collected)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __str__(self) -> str:
+        moment = datetime.now(UTC) + timedelta(seconds=self.seconds)
+        return format_datetime(moment, usegmt=True)
+
+    def __repr__(self) -> str:
+        return f"http-date{self.seconds:+g}s"
+
+
+def _http_date(seconds_from_now: float) -> _HttpDate:
+    return _HttpDate(seconds_from_now)
 
 
 @pytest.mark.parametrize(
@@ -154,11 +168,11 @@ def test_retry_after_sets_the_wait(
     make_client: MakeClient,
     fake_time: FakeTime,
     status: int,
-    retry_after: str,
+    retry_after: str | _HttpDate,
     low: float,
     high: float,
 ) -> None:
-    add_failures_then_success(mock, "GET", status, failures=1, **{"Retry-After": retry_after})
+    add_failures_then_success(mock, "GET", status, failures=1, **{"Retry-After": str(retry_after)})
 
     make_client()._request("GET", "/api/v1/users/dana")
 
@@ -168,9 +182,12 @@ def test_retry_after_sets_the_wait(
 
 @pytest.mark.parametrize("retry_after", ["61", _http_date(3600)])
 def test_a_retry_after_past_the_cap_raises_at_once(
-    mock: responses.RequestsMock, make_client: MakeClient, fake_time: FakeTime, retry_after: str
+    mock: responses.RequestsMock,
+    make_client: MakeClient,
+    fake_time: FakeTime,
+    retry_after: str | _HttpDate,
 ) -> None:
-    add_failures_then_success(mock, "GET", 429, failures=1, **{"Retry-After": retry_after})
+    add_failures_then_success(mock, "GET", 429, failures=1, **{"Retry-After": str(retry_after)})
 
     with pytest.raises(microblog.RateLimitError) as caught:
         make_client()._request("GET", "/api/v1/users/dana")

@@ -1,0 +1,1 @@
+"""The service's security suite: authorization, tokens, limits, leaks and hostile input."""
