@@ -51,8 +51,14 @@ class BearerAuth(AuthBase):
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        kind = "password" if self._password is not None else "token" if self._token else "none"
-        return f"BearerAuth(kind={kind!r}, username={self._username!r})"
+        return f"BearerAuth(kind={self.kind!r}, username={self._username!r})"
+
+    @property
+    def kind(self) -> str | None:
+        """How the client authenticates: ``"password"``, ``"token"`` or ``None`` (anonymous)."""
+        if self._password is not None:
+            return "password"
+        return "token" if self._token else None
 
     @property
     def username(self) -> str | None:

@@ -147,9 +147,11 @@ class Client:
         self.microposts = MicropostManager(self)
 
     def __repr__(self) -> str:
+        # The auth mode and the username, never a token or a password.
         auth = self._transport.auth
+        kind = auth.kind if auth else None
         who = f", username={auth.username!r}" if auth and auth.username else ""
-        return f"Client({self._transport.base_url!r}{who})"
+        return f"Client({self._transport.base_url!r}, auth={kind!r}{who})"
 
     @property
     def base_url(self) -> str:

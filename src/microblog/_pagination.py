@@ -51,7 +51,8 @@ class Page(Generic[T]):
 
     def __repr__(self) -> str:
         more = "more" if self.next else "last"
-        return f"<Page {len(self.items)} items, {more}>"
+        count = len(self.items)
+        return f"<Page {count} item{'' if count == 1 else 's'}, {more}>"
 
 
 def _check_size(size: int | None) -> int | None:
@@ -191,7 +192,12 @@ class Pager(Generic[T]):
     def __repr__(self) -> str:
         options = "".join(
             f" {name}={value!r}"
-            for name, value in (("size", self._size), ("limit", self._limit))
+            for name, value in (
+                *self._params.items(),
+                ("size", self._size),
+                ("limit", self._limit),
+                ("cursor", self._cursor),
+            )
             if value is not None
         )
         return f"<Pager {self._path}{options}>"

@@ -91,6 +91,9 @@ class LocalServer:
         self._directory: tempfile.TemporaryDirectory[str] | None = None
         self._url: str | None = None
 
+    def __repr__(self) -> str:
+        return f"<LocalServer {self._url or 'stopped'}>"
+
     @property
     def url(self) -> str:
         """The base URL of the running server, such as ``http://127.0.0.1:54321``.

@@ -231,9 +231,9 @@ def test_an_absolute_link_on_the_origin_is_followed(
 
 
 def test_repr_is_short_and_useful(make_client: MakeClient) -> None:
-    assert repr(make_client()) == f"Client({BASE!r})"
+    assert repr(make_client()) == f"Client({BASE!r}, auth='token')"
     password_client = make_client(token=None, username="dana", password="pw")
-    assert repr(password_client) == f"Client({BASE!r}, username='dana')"
+    assert repr(password_client) == f"Client({BASE!r}, auth='password', username='dana')"
 
 
 def test_me_returns_the_caller_as_a_user(

@@ -308,5 +308,5 @@ def test_reprs_are_short() -> None:
     assert repr(pager) == "<Pager /api/v1/things size=10 limit=5>"
     assert repr(Pager(FakeClient(), PATH, parse)) == "<Pager /api/v1/things>"
     assert repr(Page([1, 2], "http://x/?cursor=a")) == "<Page 2 items, more>"
-    assert repr(Page([1])) == "<Page 1 items, last>"
+    assert repr(Page([1])) == "<Page 1 item, last>"
     assert pager.limit == 5
