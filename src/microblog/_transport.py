@@ -311,7 +311,12 @@ class Transport:
         elif isinstance(exc, requests.Timeout):
             cls, what, sent = APITimeoutError, "read timeout", True
         elif isinstance(exc, requests.ConnectionError):
-            cls, what, sent = APIConnectionError, "connection failed", False
+            # A connection dropped or reset after the request went out (urllib3's
+            # ProtocolError) may have been processed: retry it only when idempotent, or a
+            # lost PATCH answer comes back as a 412 for the caller's own write.
+            cause = exc.args[0] if exc.args else None
+            sent = isinstance(cause, urllib3.exceptions.ProtocolError)
+            cls, what = APIConnectionError, "connection lost" if sent else "connection failed"
         else:
             cls, what, sent = APIConnectionError, "transport error", True
         call.retryable = not isinstance(exc, requests.exceptions.SSLError) and retry.should_retry(

@@ -9,7 +9,7 @@ import pytest
 import microblog
 from microblog.testing import LocalServer
 
-from .fault_proxy import FaultProxy
+from ..reliability.fault_proxy import FaultProxy
 
 MakeClient = Callable[[], microblog.Client]
 

@@ -141,8 +141,7 @@ class IdempotencyMiddleware:
         self, scope: Scope, first: Message, receive: Receive, send: Send, *, claim: tuple[str, str]
     ) -> None:
         owner, key = claim
-        start: Message = {}
-        chunks: list[bytes] = []
+        held: list[Message] = []
         handed = False
 
         async def replay() -> Message:
@@ -153,33 +152,29 @@ class IdempotencyMiddleware:
             return await receive()
 
         async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+            # Held back until the key is stored: a client holding the answer (or one that
+            # lost it on the way) must find the key done when it retries, not in progress.
+            held.append(message)
 
         try:
             await self.app(scope, replay, capture)
         except BaseException:
             await to_thread.run_sync(self.store.discard, owner, key)
             raise
+        start = next((m for m in held if m["type"] == "http.response.start"), {})
         status = int(start.get("status", 500))
         if status >= 500:
             await to_thread.run_sync(self.store.discard, owner, key)
-            return
-        headers = [
-            (k.decode("latin-1"), v.decode("latin-1"))
-            for k, v in start.get("headers", [])
-            if k.decode("latin-1").lower() not in _NOT_STORED
-        ]
-        store = partial(
-            self.store.complete,
-            owner,
-            key,
-            status_code=status,
-            headers=headers,
-            body=b"".join(chunks),
-        )
-        await to_thread.run_sync(store)
+        else:
+            headers = [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in start.get("headers", [])
+                if k.decode("latin-1").lower() not in _NOT_STORED
+            ]
+            body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+            store = partial(
+                self.store.complete, owner, key, status_code=status, headers=headers, body=body
+            )
+            await to_thread.run_sync(store)
+        for message in held:
+            await send(message)
