@@ -205,3 +205,33 @@ def test_a_create_whose_response_is_lost_is_retried_without_a_duplicate(
     sent = [path for method, path in proxy.plan.seen if method == "POST"]
     assert sum(path.endswith("/collection") for path in sent) == 2
     assert len(waits) == 1  # one backoff before the one retry, and no real sleeping
+
+
+def test_a_lazy_user_costs_nothing_until_a_field_is_read(make_client: MakeClient) -> None:
+    dana, bob = make_client(), make_client()
+    bob_name = bob.me().username
+    bob.microposts.create("one")
+    lazy = dana.users.get(bob_name, lazy=True)
+    assert lazy.username == bob_name
+    assert lazy.microposts_count == 1
+
+
+def test_set_password_then_log_in_with_the_new_one(
+    server: LocalServer, new_username: Callable[[], str]
+) -> None:
+    name, password = server.create_user(new_username(), password="the old password")
+    with microblog.Client(server.url, username=name, password=password) as client:
+        client.me().set_password("the new password")
+    with microblog.Client(server.url, username=name, password="the new password") as client:
+        assert client.me().username == name
+    with pytest.raises(microblog.AuthenticationError):
+        microblog.Client(server.url, username=name, password=password).me()
+
+
+def test_with_options_shares_the_login_and_the_pool(make_client: MakeClient) -> None:
+    client = make_client()
+    quick = client.with_options(timeout=2.0, max_retries=0)
+    assert quick.me().username == client.me().username
+    assert quick.session is client.session
+    quick.close()  # a copy does not own the pool
+    assert client.me().username
