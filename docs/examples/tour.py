@@ -54,7 +54,7 @@ def main() -> None:
             # 3. Post, reference another user, and mention them.
             hello = bob.microposts.create("Hello, microblog!")
             ping = dana.microposts.create(f"Welcome aboard @{bob_name}", referenced=bob_name)
-            print(f"{ping!r} references {ping.referenced} and mentions {ping.mentions}")
+            print(f"{ping!r} references {ping.referenced}, mentions", *ping.mentions)
 
             # 4. Follow, then read the timeline (followed users, references and mentions).
             dana.users.get(bob_name).follow()
