@@ -66,5 +66,8 @@ IdempotencyKey = Annotated[
         max_length=257,
         description="1-255 printable ASCII characters; a retry with the same key and payload "
         "replays the first response",
+        # Documentation only: the idempotency middleware validates the key (400) before
+        # the route runs; the pattern admits the bare and the double-quoted form.
+        json_schema_extra={"pattern": '^"?[ -~]{1,255}"?$'},
     ),
 ]

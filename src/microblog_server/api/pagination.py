@@ -1,7 +1,8 @@
 """Pages of lists: the ``size``/``cursor`` parameters, the envelope and the Link header.
 
-Lists are keyset-paginated, newest first, forward only: ``next`` leads on, ``previous`` is
-always null (a keyset cursor only knows where the next page starts).
+Lists are keyset-paginated, newest first. ``next`` carries an ``after`` cursor at the page's
+last item (older items); ``previous`` a ``before`` cursor at its first item (newer items),
+null on the first page. Both links go in the ``Link`` header too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from fastapi import Response
 
+    from microblog_server.api.cursors import Direction, Position
     from microblog_server.domain import Keyset, PageResult
 
 __all__ = ["PageParams", "PageQuery", "envelope"]
@@ -40,28 +42,33 @@ class PageParams:
 
     Attributes:
         size: Items per page, 1-100.
-        after: Where the page starts (decoded from the cursor), or ``None`` for the first.
+        after: The page holds items older than this (a next link's cursor), if any.
+        before: The page holds the items newer than this and closest to it (a previous
+            link's cursor), if any. At most one of ``after`` and ``before`` is set.
     """
 
     size: int
     after: Keyset | None
+    before: Keyset | None = None
 
 
 def page_params(
     request: Request,
     size: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="opaque, from a previous page's next link")
+        str | None, Query(max_length=512, description="opaque, from a page's next or previous link")
     ] = None,
 ) -> PageParams:
     """Read ``size`` and ``cursor``; a cursor that does not verify is 400 ``invalid_cursor``."""
     if cursor is None:
         return PageParams(size, None)
     try:
-        after = request.app.state.cursors.decode(cursor, list_scope(request))
+        position: Position = request.app.state.cursors.decode(cursor, list_scope(request))
     except InvalidCursorError as error:
         raise ProblemError(400, "invalid_cursor", str(error)) from error
-    return PageParams(size, after)
+    if position.direction == "before":
+        return PageParams(size, None, position.key)
+    return PageParams(size, position.key)
 
 
 PageQuery = Annotated[PageParams, Depends(page_params)]
@@ -80,15 +87,30 @@ def envelope(
         request: The request (its URL is the base of the links).
         response: The response whose headers get the ``Link``.
         page: The page the service returned.
-        size: The page size (kept in the next link).
+        size: The page size (kept in the links).
         present: Turns one item into its representation.
 
     Returns:
         The envelope.
     """
-    next_url = None
-    if page.next_key is not None:
-        cursor = request.app.state.cursors.encode(page.next_key, list_scope(request))
-        next_url = str(request.url.include_query_params(cursor=cursor, size=size))
-        response.headers["Link"] = f'<{next_url}>; rel="next"'
-    return {"result": [present(item) for item in page.items], "next": next_url, "previous": None}
+    next_url = _link(request, page.next_key, "after", size)
+    previous_url = _link(request, page.previous_key, "before", size)
+    links = [
+        f'<{url}>; rel="{rel}"'
+        for url, rel in ((next_url, "next"), (previous_url, "prev"))
+        if url is not None
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return {
+        "result": [present(item) for item in page.items],
+        "next": next_url,
+        "previous": previous_url,
+    }
+
+
+def _link(request: Request, key: Keyset | None, direction: Direction, size: int) -> str | None:
+    if key is None:
+        return None
+    cursor = request.app.state.cursors.encode(key, list_scope(request), direction)
+    return str(request.url.include_query_params(cursor=cursor, size=size))

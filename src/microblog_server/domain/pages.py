@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Keyset:
-    """The sort key of the last item of a page; the next page starts strictly after it.
+    """The sort key of an item at a page's edge; a page starts strictly after or before it.
 
     Every list is ordered newest first on ``(at, id)``: for microposts the creation time and
     micropost id, for user lists the sign-up time and user id, for following/followers the
@@ -36,8 +36,10 @@ class PageResult(Generic[T]):
 
     Attributes:
         items: The page, newest first.
-        next_key: Where the next page starts, or ``None`` on the last page.
+        next_key: Where the next (older) page starts, or ``None`` on the last page.
+        previous_key: Where the previous (newer) page ends, or ``None`` on the first page.
     """
 
     items: list[T]
     next_key: Keyset | None
+    previous_key: Keyset | None = None

@@ -28,7 +28,12 @@ class FeedService:
         self._uow_factory = uow_factory
 
     def timeline(
-        self, username: str, *, size: int = 20, after: Keyset | None = None
+        self,
+        username: str,
+        *,
+        size: int = 20,
+        after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[Micropost]:
         """List, newest first and once each, the microposts that concern ``username``.
 
@@ -42,8 +47,8 @@ class FeedService:
         check_size(size)
         with self._uow_factory() as uow:
             user = require_user(uow, username)
-            rows = uow.microposts.timeline(user.id, after=after, limit=size + 1)
-            return to_page(rows, size, micropost_key, list)
+            rows = uow.microposts.timeline(user.id, after=after, before=before, limit=size + 1)
+            return to_page(rows, size, micropost_key, list, after=after, before=before)
 
     def search(
         self,
@@ -52,6 +57,7 @@ class FeedService:
         username: str | None = None,
         size: int = 20,
         after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[Micropost]:
         """Find microposts whose text contains ``text``, ignoring case, newest first.
 
@@ -60,6 +66,7 @@ class FeedService:
             username: Only authors whose username starts with this (case-insensitive).
             size: Page size, 1-100.
             after: The previous page's ``next_key``.
+            before: The next page's ``previous_key`` (to page back toward newer items).
 
         Raises:
             InvalidInput: ``text`` shorter than 3 characters (parameter ``text``) or ``size``
@@ -72,6 +79,10 @@ class FeedService:
         check_size(size)
         with self._uow_factory() as uow:
             rows = uow.microposts.search(
-                text, username_prefix=username or None, after=after, limit=size + 1
+                text,
+                username_prefix=username or None,
+                after=after,
+                before=before,
+                limit=size + 1,
             )
-            return to_page(rows, size, micropost_key, list)
+            return to_page(rows, size, micropost_key, list, after=after, before=before)

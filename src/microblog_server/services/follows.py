@@ -75,7 +75,12 @@ class FollowService:
             uow.commit()
 
     def following(
-        self, username: str, *, size: int = 20, after: Keyset | None = None
+        self,
+        username: str,
+        *,
+        size: int = 20,
+        after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[UserView]:
         """List the users ``username`` follows, most recent follow first.
 
@@ -88,11 +93,23 @@ class FollowService:
         check_size(size)
         with self._uow_factory() as uow:
             user = require_user(uow, username)
-            rows = uow.follows.following(user.id, after=after, limit=size + 1)
-            return to_page(rows, size, _follow_key, lambda page: _present(uow, page))
+            rows = uow.follows.following(user.id, after=after, before=before, limit=size + 1)
+            return to_page(
+                rows,
+                size,
+                _follow_key,
+                lambda page: _present(uow, page),
+                after=after,
+                before=before,
+            )
 
     def followers(
-        self, username: str, *, size: int = 20, after: Keyset | None = None
+        self,
+        username: str,
+        *,
+        size: int = 20,
+        after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[UserView]:
         """List the users following ``username``, most recent follow first.
 
@@ -103,8 +120,15 @@ class FollowService:
         check_size(size)
         with self._uow_factory() as uow:
             user = require_user(uow, username)
-            rows = uow.follows.followers(user.id, after=after, limit=size + 1)
-            return to_page(rows, size, _follow_key, lambda page: _present(uow, page))
+            rows = uow.follows.followers(user.id, after=after, before=before, limit=size + 1)
+            return to_page(
+                rows,
+                size,
+                _follow_key,
+                lambda page: _present(uow, page),
+                after=after,
+                before=before,
+            )
 
 
 def _follow_key(follow: Follow) -> Keyset:

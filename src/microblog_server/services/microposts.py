@@ -149,7 +149,12 @@ class MicropostService:
             return post
 
     def list_collection(
-        self, username: str, *, size: int = 20, after: Keyset | None = None
+        self,
+        username: str,
+        *,
+        size: int = 20,
+        after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[Micropost]:
         """List a user's microposts newest first on ``(timestamp, id)``.
 
@@ -160,8 +165,10 @@ class MicropostService:
         check_size(size)
         with self._uow_factory() as uow:
             author = require_user(uow, username)
-            rows = uow.microposts.list_by_author(author.id, after=after, limit=size + 1)
-            return to_page(rows, size, micropost_key, list)
+            rows = uow.microposts.list_by_author(
+                author.id, after=after, before=before, limit=size + 1
+            )
+            return to_page(rows, size, micropost_key, list, after=after, before=before)
 
     def replace(
         self,

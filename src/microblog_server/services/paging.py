@@ -1,4 +1,4 @@
-"""Turning a ``limit + 1`` fetch into a page with the key of the next one."""
+"""Turning a ``limit + 1`` fetch into a page with the keys of the next and previous ones."""
 
 from __future__ import annotations
 
@@ -26,19 +26,39 @@ def check_size(size: int) -> None:
 
 
 def to_page(
-    rows: list[R], size: int, key: Callable[[R], Keyset], present: Callable[[list[R]], list[T]]
+    rows: list[R],
+    size: int,
+    key: Callable[[R], Keyset],
+    present: Callable[[list[R]], list[T]],
+    *,
+    after: Keyset | None = None,
+    before: Keyset | None = None,
 ) -> PageResult[T]:
-    """Build a page from ``size + 1`` fetched rows.
+    """Build a page from up to ``size + 1`` fetched rows, with the keys of its neighbours.
+
+    Forward (no ``before``) the extra row is the oldest and means there is a next page; the
+    page has a previous one whenever it was reached by a cursor. Backward (``before``) the
+    rows are the ``size + 1`` closest newer than ``before`` and the extra row is the newest:
+    it means there is still a previous page, and the page always has a next one.
 
     Args:
         rows: Up to ``size + 1`` rows, newest first.
         size: The page size asked for.
         key: The keyset of a row.
         present: Turns the page's rows into the items shown (e.g. adds counts in one go).
+        after: The key the rows were fetched after, if any.
+        before: The key the rows were fetched before, if any (a backward page).
 
     Returns:
-        The first ``size`` rows presented, with the next key when a row was left over.
+        The page's rows presented, with the next and previous keys.
     """
-    page = rows[:size]
-    next_key = key(page[-1]) if len(rows) > size and page else None
-    return PageResult(present(page), next_key)
+    more = len(rows) > size
+    if before is not None:
+        page = rows[len(rows) - size :] if more else rows
+        next_key = key(page[-1]) if page else None
+        previous_key = key(page[0]) if more and page else None
+    else:
+        page = rows[:size]
+        next_key = key(page[-1]) if more and page else None
+        previous_key = (key(page[0]) if page else after) if after is not None else None
+    return PageResult(present(page), next_key, previous_key)

@@ -4,6 +4,8 @@ The persistence layer implements them with SQLAlchemy; unit tests with in-memory
 Repositories return domain entities, never ORM rows. Every ``list``-like method takes the
 keyset of the previous page's last item (``after``) and a ``limit`` and returns items newest
 first; services ask for one item more than the page to know whether there is a next one.
+Given ``before`` instead, it returns the ``limit`` items closest to and newer than that key,
+still newest first (paging backward).
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ class UserRepository(Protocol):
         """Return the existing users among these names, keyed by lowercased username."""
         ...
 
-    def list(self, *, prefix: str | None, after: Keyset | None, limit: int) -> list[User]:
+    def list(
+        self,
+        *,
+        prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
+    ) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
         ...
 
@@ -104,17 +113,30 @@ class MicropostRepository(Protocol):
         ...
 
     def list_by_author(
-        self, author_id: int, *, after: Keyset | None, limit: int
+        self,
+        author_id: int,
+        *,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
         ...
 
-    def timeline(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Micropost]:
+    def timeline(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning ``user_id``."""
         ...
 
     def search(
-        self, text: str, *, username_prefix: str | None, after: Keyset | None, limit: int
+        self,
+        text: str,
+        *,
+        username_prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return microposts containing ``text`` (case-insensitive), optionally by author prefix."""
         ...
@@ -148,11 +170,15 @@ class FollowRepository(Protocol):
         """Forget the edge, if any."""
         ...
 
-    def following(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def following(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first on (since, user id)."""
         ...
 
-    def followers(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def followers(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first on (since, user id)."""
         ...
 

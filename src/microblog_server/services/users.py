@@ -138,7 +138,12 @@ class UserService:
             return present_users(uow, [user])[0]
 
     def list(
-        self, *, q: str | None = None, size: int = 20, after: Keyset | None = None
+        self,
+        *,
+        q: str | None = None,
+        size: int = 20,
+        after: Keyset | None = None,
+        before: Keyset | None = None,
     ) -> PageResult[UserView]:
         """List users newest first on ``(created_at, id)``.
 
@@ -146,14 +151,22 @@ class UserService:
             q: Only usernames starting with this (case-insensitive).
             size: Page size, 1-100.
             after: The previous page's ``next_key``.
+            before: The next page's ``previous_key`` (to page back toward newer users).
 
         Raises:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
         with self._uow_factory() as uow:
-            rows = uow.users.list(prefix=q or None, after=after, limit=size + 1)
-            return to_page(rows, size, _user_key, lambda page: present_users(uow, page))
+            rows = uow.users.list(prefix=q or None, after=after, before=before, limit=size + 1)
+            return to_page(
+                rows,
+                size,
+                _user_key,
+                lambda page: present_users(uow, page),
+                after=after,
+                before=before,
+            )
 
     def update(
         self,

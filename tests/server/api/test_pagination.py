@@ -33,7 +33,8 @@ def test_45_items_in_pages_of_10_are_exactly_5_pages(
     assert [len(page["result"]) for page in pages] == [10, 10, 10, 10, 5]
     texts = [post["text"] for page in pages for post in page["result"]]
     assert texts == [f"post {i}" for i in reversed(range(45))]
-    assert all(page["previous"] is None for page in pages)
+    assert pages[0]["previous"] is None
+    assert all(page["previous"] is not None for page in pages[1:])
 
 
 def test_next_is_absolute_and_in_the_link_header(

@@ -58,11 +58,17 @@ class FakeDatabase:
 
 
 def _newest_first(
-    items: Iterable[tuple[Keyset, object]], after: Keyset | None, limit: int
+    items: Iterable[tuple[Keyset, object]],
+    after: Keyset | None,
+    limit: int,
+    before: Keyset | None = None,
 ) -> list[object]:
     keyed = sorted(items, key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
     if after is not None:
         keyed = [pair for pair in keyed if (pair[0].at, pair[0].id) < (after.at, after.id)]
+    if before is not None:
+        keyed = [pair for pair in keyed if (pair[0].at, pair[0].id) > (before.at, before.id)]
+        keyed = keyed[-limit:]  # the ``limit`` newer items closest to ``before``
     return [item for _, item in keyed[:limit]]
 
 
@@ -102,13 +108,20 @@ class FakeUserRepository:
             if username_key(u.username) in keys
         }
 
-    def list(self, *, prefix: str | None, after: Keyset | None, limit: int) -> list[User]:
+    def list(
+        self,
+        *,
+        prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
+    ) -> list[User]:
         users = [
             (Keyset(u.created_at, u.id), u)
             for u in self.state.users.values()
             if prefix is None or username_key(u.username).startswith(username_key(prefix))
         ]
-        return [u for u in _newest_first(users, after, limit) if isinstance(u, User)]
+        return [u for u in _newest_first(users, after, limit, before) if isinstance(u, User)]
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
         current = self.state.users.get(user.id)
@@ -160,11 +173,16 @@ class FakeMicropostRepository:
             version=row.version,
         )
 
-    def _page(self, rows: Iterable[PostRow], after: Keyset | None, limit: int) -> list[Micropost]:
+    def _page(
+        self,
+        rows: Iterable[PostRow],
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None,
+    ) -> list[Micropost]:
         keyed = [(Keyset(r.created_at, r.id), r) for r in rows]
-        return [
-            self._present(r) for r in _newest_first(keyed, after, limit) if isinstance(r, PostRow)
-        ]
+        page = _newest_first(keyed, after, limit, before)
+        return [self._present(r) for r in page if isinstance(r, PostRow)]
 
     def add(
         self,
@@ -187,23 +205,35 @@ class FakeMicropostRepository:
         return None if row is None else self._present(row)
 
     def list_by_author(
-        self, author_id: int, *, after: Keyset | None, limit: int
+        self,
+        author_id: int,
+        *,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
-        return self._page(
-            (r for r in self.state.posts.values() if r.author_id == author_id), after, limit
-        )
+        rows = (r for r in self.state.posts.values() if r.author_id == author_id)
+        return self._page(rows, after, limit, before)
 
-    def timeline(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Micropost]:
+    def timeline(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Micropost]:
         followed = {b for a, b in self.state.follows if a == user_id}
         rows = (
             r
             for r in self.state.posts.values()
             if r.author_id in followed or r.referenced_id == user_id or user_id in r.mention_ids
         )
-        return self._page(rows, after, limit)
+        return self._page(rows, after, limit, before)
 
     def search(
-        self, text: str, *, username_prefix: str | None, after: Keyset | None, limit: int
+        self,
+        text: str,
+        *,
+        username_prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
         users = self.state.users
         rows = (
@@ -217,7 +247,7 @@ class FakeMicropostRepository:
                 )
             )
         )
-        return self._page(rows, after, limit)
+        return self._page(rows, after, limit, before)
 
     def update(
         self,
@@ -257,19 +287,28 @@ class FakeFollowRepository:
     def remove(self, follower_id: int, followed_id: int) -> None:
         self.state.follows.pop((follower_id, followed_id), None)
 
-    def following(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def following(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         edges = [(Keyset(t, b), b) for (a, b), t in self.state.follows.items() if a == user_id]
-        return self._follows(edges, after, limit)
+        return self._follows(edges, after, limit, before)
 
-    def followers(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def followers(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         edges = [(Keyset(t, a), a) for (a, b), t in self.state.follows.items() if b == user_id]
-        return self._follows(edges, after, limit)
+        return self._follows(edges, after, limit, before)
 
     def _follows(
-        self, edges: list[tuple[Keyset, int]], after: Keyset | None, limit: int
+        self,
+        edges: list[tuple[Keyset, int]],
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None,
     ) -> list[Follow]:
         keyed = [(key, Follow(self.state.users[other], key.at)) for key, other in edges]
-        return [f for f in _newest_first(keyed, after, limit) if isinstance(f, Follow)]
+        page = _newest_first(keyed, after, limit, before)
+        return [f for f in page if isinstance(f, Follow)]
 
 
 class FakeRevokedTokenRepository:

@@ -34,7 +34,9 @@ def list_following(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List the users ``username`` follows, most recent follow first."""
-    result = services.follows.following(username, size=page.size, after=page.after)
+    result = services.follows.following(
+        username, size=page.size, after=page.after, before=page.before
+    )
     return envelope(request, response, result, page.size, lambda v: present_user(v, links))
 
 
@@ -101,5 +103,7 @@ def list_followers(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List the users following ``username``, most recent follow first."""
-    result = services.follows.followers(username, size=page.size, after=page.after)
+    result = services.follows.followers(
+        username, size=page.size, after=page.after, before=page.before
+    )
     return envelope(request, response, result, page.size, lambda v: present_user(v, links))

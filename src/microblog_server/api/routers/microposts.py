@@ -83,7 +83,9 @@ def list_collection(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List a user's microposts, newest first."""
-    result = services.microposts.list_collection(username, size=page.size, after=page.after)
+    result = services.microposts.list_collection(
+        username, size=page.size, after=page.after, before=page.before
+    )
     return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
 
 

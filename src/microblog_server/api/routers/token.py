@@ -20,14 +20,15 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["auth"])
 
+# The body is read by hand (form or JSON), so FastAPI does not register TokenIn in the
+# document's components: the schema is inlined rather than referenced.
+_TOKEN_SCHEMA: dict[str, Any] = TokenIn.model_json_schema()
 _TOKEN_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {
-                "schema": {"$ref": "#/components/schemas/TokenIn"},
-            },
-            "application/json": {"schema": {"$ref": "#/components/schemas/TokenIn"}},
+            "application/x-www-form-urlencoded": {"schema": _TOKEN_SCHEMA},
+            "application/json": {"schema": _TOKEN_SCHEMA},
         },
     }
 }

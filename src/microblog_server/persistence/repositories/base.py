@@ -1,34 +1,65 @@
-"""The repository base and the keyset condition every list query uses."""
+"""The repository base and the keyset paging every list query uses."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, or_
 
 from microblog_server.persistence.models import Base
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
+    from sqlalchemy import Select
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from microblog_server.domain import Keyset
 
-__all__ = ["SqlAlchemyRepository", "before"]
+__all__ = ["SqlAlchemyRepository", "keyset_page"]
 
 RowT = TypeVar("RowT", bound=Base)
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
+ItemT = TypeVar("ItemT")
 
 
-def before(
+def keyset_page(
+    run: Callable[[AnySelect], Iterable[ItemT]],
+    query: AnySelect,
     at: InstrumentedAttribute[datetime],
     id_: ColumnElement[int] | InstrumentedAttribute[int],
+    *,
     after: Keyset | None,
-) -> ColumnElement[bool]:
-    """Return the keyset condition "strictly older than ``after``" on ``(at, id)``."""
-    if after is None:
-        return true()
-    return or_(at < after.at, and_(at == after.at, id_ < after.id))
+    before: Keyset | None,
+    limit: int,
+) -> list[ItemT]:
+    """Run one page of a list query ordered newest first on ``(at, id)``.
+
+    With ``after`` the page is the ``limit`` rows strictly older than it. With ``before``
+    it is the ``limit`` rows strictly newer than it and closest to it: fetched oldest first
+    (so the limit keeps the closest), then turned newest first like every page.
+
+    Args:
+        run: Executes the final query (e.g. ``session.scalars``).
+        query: The list's query, filtered but not ordered or limited.
+        at: The timestamp column of the key.
+        id_: The tie-breaking id column of the key.
+        after: Only rows strictly older than this key.
+        before: Only rows strictly newer than this key (paging backward).
+        limit: The most rows to return.
+
+    Returns:
+        The rows, newest first.
+    """
+    if after is not None:
+        query = query.where(or_(at < after.at, and_(at == after.at, id_ < after.id)))
+    if before is None:
+        return list(run(query.order_by(at.desc(), id_.desc()).limit(limit)))
+    query = query.where(or_(at > before.at, and_(at == before.at, id_ > before.id)))
+    rows = list(run(query.order_by(at.asc(), id_.asc()).limit(limit)))
+    rows.reverse()
+    return rows
 
 
 class SqlAlchemyRepository(Generic[RowT]):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Follow
 from microblog_server.persistence.models import FollowRow, UserRow
-from microblog_server.persistence.repositories.base import SqlAlchemyRepository, before
+from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
 from microblog_server.persistence.repositories.users import user_from_row
 
 if TYPE_CHECKING:
@@ -50,27 +50,54 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
             )
         )
 
-    def following(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def following(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first."""
-        return self._list(FollowRow.follower_id, FollowRow.followed_id, user_id, after, limit)
+        return self._list(
+            FollowRow.follower_id,
+            FollowRow.followed_id,
+            user_id,
+            after=after,
+            before=before,
+            limit=limit,
+        )
 
-    def followers(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Follow]:
+    def followers(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first."""
-        return self._list(FollowRow.followed_id, FollowRow.follower_id, user_id, after, limit)
+        return self._list(
+            FollowRow.followed_id,
+            FollowRow.follower_id,
+            user_id,
+            after=after,
+            before=before,
+            limit=limit,
+        )
 
     def _list(
         self,
         this_side: InstrumentedAttribute[int],
         other_side: InstrumentedAttribute[int],
         user_id: int,
+        *,
         after: Keyset | None,
+        before: Keyset | None,
         limit: int,
     ) -> list[Follow]:
         query = (
             select(UserRow, FollowRow.created_at)
             .join(FollowRow, UserRow.id == other_side)
-            .where(this_side == user_id, before(FollowRow.created_at, other_side, after))
-            .order_by(FollowRow.created_at.desc(), other_side.desc())
-            .limit(limit)
+            .where(this_side == user_id)
         )
-        return [Follow(user_from_row(row), since) for row, since in self.session.execute(query)]
+        rows = keyset_page(
+            self.session.execute,
+            query,
+            FollowRow.created_at,
+            other_side,
+            after=after,
+            before=before,
+            limit=limit,
+        )
+        return [Follow(user_from_row(row), since) for row, since in rows]

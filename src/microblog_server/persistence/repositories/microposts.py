@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow, UserRow
-from microblog_server.persistence.repositories.base import SqlAlchemyRepository, before
+from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -56,14 +56,21 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         return None if row is None else self._present([row])[0]
 
     def list_by_author(
-        self, author_id: int, *, after: Keyset | None, limit: int
+        self,
+        author_id: int,
+        *,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
         return self._page(
-            select(MicropostRow).where(MicropostRow.author_id == author_id), after, limit
+            select(MicropostRow).where(MicropostRow.author_id == author_id), after, before, limit
         )
 
-    def timeline(self, user_id: int, *, after: Keyset | None, limit: int) -> list[Micropost]:
+    def timeline(
+        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
+    ) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
         followed = select(FollowRow.followed_id).where(FollowRow.follower_id == user_id)
         mentioning = select(MentionRow.micropost_id).where(MentionRow.user_id == user_id)
@@ -74,10 +81,16 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 MicropostRow.id.in_(mentioning),
             )
         )
-        return self._page(query, after, limit)
+        return self._page(query, after, before, limit)
 
     def search(
-        self, text: str, *, username_prefix: str | None, after: Keyset | None, limit: int
+        self,
+        text: str,
+        *,
+        username_prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return microposts containing ``text`` ignoring case, optionally by author prefix."""
         query = select(MicropostRow).where(
@@ -88,7 +101,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 UserRow.username_key.startswith(username_key(username_prefix), autoescape=True)
             )
             query = query.where(MicropostRow.author_id.in_(authors))
-        return self._page(query, after, limit)
+        return self._page(query, after, before, limit)
 
     def update(
         self,
@@ -136,13 +149,19 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         )
         self.session.flush()
 
-    def _page(self, query: Select[Any], after: Keyset | None, limit: int) -> list[Micropost]:
-        query = (
-            query.where(before(MicropostRow.created_at, MicropostRow.id, after))
-            .order_by(MicropostRow.created_at.desc(), MicropostRow.id.desc())
-            .limit(limit)
+    def _page(
+        self, query: Select[Any], after: Keyset | None, before: Keyset | None, limit: int
+    ) -> list[Micropost]:
+        rows: list[MicropostRow] = keyset_page(
+            self.session.scalars,
+            query,
+            MicropostRow.created_at,
+            MicropostRow.id,
+            after=after,
+            before=before,
+            limit=limit,
         )
-        return self._present(list(self.session.scalars(query)))
+        return self._present(rows)
 
     def _present(self, rows: list[MicropostRow]) -> list[Micropost]:
         """Resolve authors, addressees and mentions of a page in two queries."""

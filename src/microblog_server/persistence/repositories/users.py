@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Conflict, User, UserCounts, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow, UserRow
-from microblog_server.persistence.repositories.base import SqlAlchemyRepository, before
+from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -86,15 +86,30 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         rows = self.session.scalars(select(UserRow).where(UserRow.username_key.in_(keys)))
         return {row.username_key: user_from_row(row) for row in rows}
 
-    def list(self, *, prefix: str | None, after: Keyset | None, limit: int) -> list[User]:
+    def list(
+        self,
+        *,
+        prefix: str | None,
+        after: Keyset | None,
+        limit: int,
+        before: Keyset | None = None,
+    ) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
-        query = select(UserRow).where(before(UserRow.created_at, UserRow.id, after))
+        query = select(UserRow)
         if prefix:
             query = query.where(
                 UserRow.username_key.startswith(username_key(prefix), autoescape=True)
             )
-        query = query.order_by(UserRow.created_at.desc(), UserRow.id.desc()).limit(limit)
-        return [user_from_row(row) for row in self.session.scalars(query)]
+        rows: list[UserRow] = keyset_page(
+            self.session.scalars,
+            query,
+            UserRow.created_at,
+            UserRow.id,
+            after=after,
+            before=before,
+            limit=limit,
+        )
+        return [user_from_row(row) for row in rows]
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
         """Compare-and-set the profile fields and bump the version."""
