@@ -1,0 +1,198 @@
+"""The service: throughput and latency against a bare FastAPI app on the same workers.
+
+Load comes from ``wrk`` (keep-alive connections, one thread). Both servers run with two
+uvicorn workers, one at a time, in the same run: ``microblog-server serve --workers 2``
+and ``uvicorn tests.benchmarks.bare_app:app --workers 2`` (the ceiling).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import microblog
+from tests.benchmarks._report import Section, ratio
+from tests.benchmarks._service import ServiceProcess, free_port, stop_process, wait_for_port
+
+__all__ = ["run"]
+
+CONNECTIONS = 16
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(
+    url: str, seconds: float, *, token: str | None = None, script: Path | None = None
+) -> tuple[float, float, float, int]:
+    """Run ``wrk`` against ``url``.
+
+    Returns:
+        (requests per second, p50 ms, p99 ms, responses with a status >= 400).
+    """
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:.0f}s", "--latency"]
+    if token is not None:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 30
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])  # type: ignore[index]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+
+    def percentile(p: int) -> float:
+        found = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
+        assert found is not None, output
+        return float(found[1]) * _UNITS[found[2]]
+
+    return rate, percentile(50), percentile(99), int(errors[1]) if errors else 0
+
+
+def post_script(directory: Path) -> Path:
+    """A wrk Lua script sending a micropost as JSON."""
+    script = directory / "post.lua"
+    body = json.dumps({"text": "a micropost from the load generator"})
+    script.write_text(
+        f"wrk.method = \"POST\"\nwrk.body = '{body}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+    )
+    return script
+
+
+def measure_service(
+    seconds: float, directory: Path, *, nodelay: bool
+) -> dict[str, tuple[float, float, float, int]]:
+    """Load the real service: a read by id, a timeline page, a post."""
+    with ServiceProcess(workers=2, nodelay=nodelay) as service:
+        token = service.create_user("bench_user")
+        author_token = service.create_user("author")
+        with microblog.Client(service.url, token=author_token) as author:
+            post_id = author.microposts.create_many([f"post {n}" for n in range(100)])[0].id
+        with microblog.Client(service.url, token=token) as reader:
+            reader.users.get("author").follow()
+        api = f"{service.url}/api/v1"
+        return {
+            "read by id": wrk(f"{api}/microposts/{post_id}", seconds, token=token),
+            "timeline page (20)": wrk(f"{api}/users/bench_user/timeline", seconds, token=token),
+            "post": wrk(
+                f"{api}/users/bench_user/collection",
+                seconds,
+                token=token,
+                script=post_script(directory),
+            ),
+        }
+
+
+def measure_bare(
+    seconds: float, directory: Path, *, nodelay: bool
+) -> dict[str, tuple[float, float, float, int]]:
+    """Load the bare app with the same three shapes of request."""
+    port = free_port()
+    app = "tests.benchmarks.bare_app:app"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    if nodelay:
+        command = [sys.executable, "-m", "tests.benchmarks._nodelay_serve", app, str(port), "2"]
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port)
+        url = f"http://127.0.0.1:{port}"
+        return {
+            "read by id": wrk(f"{url}/item", seconds),
+            "timeline page (20)": wrk(f"{url}/page", seconds),
+            "post": wrk(f"{url}/post", seconds, script=post_script(directory)),
+        }
+    finally:
+        stop_process(process)
+
+
+def run(*, quick: bool = False) -> Section:
+    """Measure and return the results table."""
+    seconds = 2.0 if quick else 8.0
+    section = Section(
+        "The service (2 workers) against a bare FastAPI app on the same workers",
+        [
+            "request",
+            "socket",
+            "service req/s",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "bare req/s",
+            "bare p50 ms",
+            "bare p99 ms",
+            "service / bare",
+        ],
+    )
+    if shutil.which("wrk") is None:
+        section.notes.append("skipped: `wrk` is not installed (`apt-get install wrk`).")
+        return section
+    for nodelay in (False, True):
+        label = "TCP_NODELAY fixed" if nodelay else "as shipped"
+        with tempfile.TemporaryDirectory(prefix="microblog-bench-") as name:
+            service = measure_service(seconds, Path(name), nodelay=nodelay)
+            bare = measure_bare(seconds, Path(name), nodelay=nodelay)
+        for request, (rate, p50, p99, errors) in service.items():
+            b_rate, b_p50, b_p99, _ = bare[request]
+            section.rows.append(
+                [
+                    request,
+                    label,
+                    f"{rate:,.0f}",
+                    f"{p50:.1f}",
+                    f"{p99:.1f}",
+                    str(errors),
+                    f"{b_rate:,.0f}",
+                    f"{b_p50:.1f}",
+                    f"{b_p99:.1f}",
+                    f"{ratio(rate, b_rate):.2f}",
+                ]
+            )
+            section.series.setdefault(f"req/s, {label}", {})[f"{request}, service"] = rate
+            section.series[f"req/s, {label}"][f"{request}, bare"] = b_rate
+        section.target(
+            f"read by id, service / bare ({label})",
+            ratio(service["read by id"][0], bare["read by id"][0]),
+            at_least=0.5,
+        )
+    section.notes.extend(
+        [
+            (
+                f"`wrk -t1 -c{CONNECTIONS} -d{seconds:.0f}s --latency`, keep-alive; wrk, the two "
+                "workers and SQLite share the machine's cores. The service authenticates a JWT, "
+                "reads SQLite and computes an ETag per request; the bare app does none of that."
+            ),
+            (
+                "*as shipped*: `microblog-server serve --workers 2` and `uvicorn --workers 2`. "
+                "*TCP_NODELAY fixed*: the same apps served by "
+                "`tests/benchmarks/_nodelay_serve.py`, "
+                "whose listening socket is created with `IPPROTO_TCP` so that asyncio sets "
+                "`TCP_NODELAY` on accepted connections (see the analysis below)."
+            ),
+        ]
+    )
+    return section
