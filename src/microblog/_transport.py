@@ -6,6 +6,17 @@ auth, cache, pacing, hooks, clock). Retrying the pipeline is ``CallPolicy``'s jo
 
 Per logical call: one ``X-Request-ID`` and, for a POST, one ``Idempotency-Key``, both
 made before the first attempt and sent unchanged by every retry.
+
+Requests are prepared and sent without ``Session.prepare_request``/``Session.send``: for a
+single-origin bearer-token client their per-call merging (settings, ``~/.netrc``, the
+cookie jar, the environment) is most of the SDK's own cost. What a user may set on
+``client.session`` is still honoured on every call: headers, params, hooks, proxies,
+verify, cert, mounted adapters, ``max_redirects`` (redirects are still followed, by the
+session's own code). ``session.auth`` is not used: the client's auth wins, as before.
+
+Cookies are kept, at no cost when unused: ``session.cookies`` is sent, and a response's
+``Set-Cookie`` is stored in it only when the response carries one (``requests`` runs the
+``http.cookiejar`` machinery on every response). The service itself sets none.
 """
 
 from __future__ import annotations
@@ -15,7 +26,9 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from json import loads as json_loads
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,6 +36,9 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.auth import AuthBase
+from requests.cookies import extract_cookies_to_jar
+from requests.hooks import dispatch_hook
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_environ_proxies
 
 from microblog._cache import CachedResponse, ETagCache
@@ -41,8 +57,6 @@ from microblog._logging import logger
 from microblog._ratelimit import ServerQuota, TokenBucket
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from microblog._auth import BearerAuth
     from microblog._config import Retry
 
@@ -74,7 +88,7 @@ class Response:
 
 
 class _Anonymous(AuthBase):
-    """No credentials; also keeps ``requests`` from reading ``~/.netrc`` on every call."""
+    """No credentials (``session.auth`` and credentials in the URL are not used)."""
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         return r
@@ -90,6 +104,27 @@ def _environment(session: requests.Session, url: str) -> tuple[dict[str, str], s
     proxies = get_environ_proxies(url, no_proxy=session.proxies.get("no_proxy"))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     return dict(proxies), bundle
+
+
+def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> Any:
+    """Merge a call's setting over the session's as ``requests.sessions.merge_setting`` does.
+
+    ``base`` builds the merged mapping from the session's (``CaseInsensitiveDict`` for
+    headers); keys the result maps to None are dropped, which lets a session unset a
+    default.
+    """
+    if not session_value:
+        return call_value
+    if call_value is None:
+        merged = base(session_value)
+    elif isinstance(call_value, Mapping) and isinstance(session_value, Mapping):
+        merged = base(session_value)
+        merged.update(call_value)
+    else:
+        return call_value
+    for key in [k for k, v in merged.items() if v is None]:
+        del merged[key]
+    return merged
 
 
 class Transport:
@@ -134,6 +169,9 @@ class Transport:
         # requests re-reads proxies and CA bundles from os.environ on every
         # Session.request(); every call goes to one origin, so resolve them once here.
         self._env_proxies, self._env_bundle = _environment(session, self.base_url)
+        # A CA bundle path costs an os.path.isdir per call in HTTPAdapter, even for http.
+        if self._origin[0] != "https":
+            self._env_bundle = None
 
     def url_for(self, path_or_url: str) -> str:
         """Join a path to the base URL, or check that an absolute URL is on its origin.
@@ -239,20 +277,24 @@ class Transport:
         self.sleep(delay)
 
     def _prepare(self, call: Call) -> requests.PreparedRequest:
+        session = self.session
         auth = self.auth if call.authenticate and self.auth is not None else _ANONYMOUS
-        request = requests.Request(
-            call.method,
-            call.url,
-            headers=call.headers,
-            params=call.params,
-            json=call.json,
-            data=call.data,
-            auth=auth,
-        )
+        prepared = requests.PreparedRequest()
         try:
-            return self.session.prepare_request(request)
+            prepared.prepare(
+                method=call.method,
+                url=call.url,
+                headers=_merged(call.headers, session.headers, CaseInsensitiveDict),
+                params=_merged(call.params, session.params, dict),
+                json=call.json,
+                data=call.data,
+                auth=auth,
+                cookies=session.cookies,
+                hooks=session.hooks,
+            )
         except requests.RequestException as exc:  # e.g. a body json cannot encode
             raise ValueError(f"cannot build the request: {exc}") from exc
+        return prepared
 
     def _revalidate(self, call: Call, prepared: requests.PreparedRequest) -> CachedResponse | None:
         if self.cache is None or call.method != "GET":
@@ -272,22 +314,42 @@ class Transport:
         verify = session.verify
         if verify is True and session.trust_env and self._env_bundle:
             verify = self._env_bundle
+        settings: dict[str, Any] = {
+            "timeout": policy.requests_timeout,
+            "proxies": proxies,
+            "verify": verify,
+            "cert": session.cert,
+            "stream": False,
+        }
         started = time.perf_counter()
         try:
-            response = session.send(
-                prepared,
-                timeout=policy.requests_timeout,
-                proxies=proxies,
-                verify=verify,
-                cert=session.cert,
-                stream=False,
+            response = session.get_adapter(prepared.url or "").send(prepared, **settings)
+            response.elapsed = timedelta(seconds=time.perf_counter() - started)
+            response = dispatch_hook(  # type: ignore[no-untyped-call]  # untyped in requests
+                "response", prepared.hooks, response, **settings
             )
+            if "Set-Cookie" in response.headers:
+                extract_cookies_to_jar(  # type: ignore[no-untyped-call]  # untyped in requests
+                    session.cookies, prepared, response.raw
+                )
+            if response.is_redirect:
+                response = self._follow(response, prepared, settings)
+            response.content  # noqa: B018  # read now: releases the connection, maps errors
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             self._log(call, prepared, type(exc).__name__, started)
             raise self._connection_error(call, exc, policy.retry) from exc
         self._log(call, prepared, response.status_code, started)
         self.quota.observe(response.headers)
         return response
+
+    def _follow(
+        self, response: requests.Response, prepared: requests.PreparedRequest, settings: Any
+    ) -> requests.Response:
+        """Follow a redirect as ``Session.send`` would (rare: the service sends none)."""
+        history = [response, *self.session.resolve_redirects(response, prepared, **settings)]
+        final: requests.Response = history.pop()
+        final.history = history
+        return final
 
     def _log(
         self, call: Call, prepared: requests.PreparedRequest, outcome: object, started: float

@@ -160,7 +160,19 @@ def test_proxies_from_the_environment_are_resolved_once_and_honoured(
 
     sent = sent_kwargs(mock)
     assert sent["proxies"]["http"] == "http://127.0.0.1:3128"
-    assert sent["verify"] == "/tmp/ca.pem"
+    assert sent["verify"] is True  # a CA bundle is for https origins only
+
+
+def test_the_environment_ca_bundle_is_used_for_an_https_origin(
+    mock: responses.RequestsMock, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/tmp/ca.pem")
+    mock.add("GET", "https://127.0.0.1:8443/api/v1/me", json={})
+    client = make_client(base_url="https://127.0.0.1:8443")
+
+    client._request("GET", "/api/v1/me")
+
+    assert sent_kwargs(mock)["verify"] == "/tmp/ca.pem"
 
 
 def test_session_settings_win_over_the_environment(
