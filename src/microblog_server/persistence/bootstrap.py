@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -57,7 +58,7 @@ def build_services(
 
     return wire_services(
         settings,
-        lambda: SqlAlchemyUnitOfWork(session_factory),
+        partial(SqlAlchemyUnitOfWork, session_factory),
         clock=clock,
         check_database=check_database,
         close=close,

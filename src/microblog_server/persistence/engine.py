@@ -11,16 +11,25 @@ from sqlalchemy.pool import StaticPool
 if TYPE_CHECKING:
     from microblog_server.settings import Settings
 
-__all__ = ["create_engine_for_url", "create_engine_from_settings", "create_session_factory"]
+__all__ = [
+    "READ_ONLY",
+    "create_engine_for_url",
+    "create_engine_from_settings",
+    "create_session_factory",
+]
+
+READ_ONLY = "microblog_read_only"
+"""The connection execution option that makes a SQLite transaction begin deferred."""
 
 
 def create_engine_from_settings(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url``.
 
     SQLite gets WAL journaling, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
-    transactions (writers queue instead of failing); an in-memory SQLite URL shares one
-    connection so every session sees the same data. Bound parameters are kept out of
-    SQL logs and error messages: they carry password hashes.
+    transactions (writers queue instead of failing), but plain ``BEGIN`` on connections
+    with the :data:`READ_ONLY` execution option (readers do not queue); an in-memory
+    SQLite URL shares one connection so every session sees the same data. Bound
+    parameters are kept out of SQL logs and error messages: they carry password hashes.
     """
     return create_engine_for_url(settings.database_url, busy_timeout=settings.sqlite_busy_timeout)
 
@@ -38,7 +47,7 @@ def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
         options["poolclass"] = StaticPool
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -55,10 +64,15 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
+def _begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
     # transactions that read then write cannot fail with "database is locked" half-way.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only transaction never writes: deferred, it reads a WAL snapshot without
+    # waiting for (or blocking) the writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from microblog_server.persistence.engine import READ_ONLY
 from microblog_server.persistence.repositories import (
     SqlAlchemyFollowRepository,
     SqlAlchemyIdempotencyRepository,
@@ -25,6 +26,8 @@ class SqlAlchemyUnitOfWork:
 
     Args:
         session_factory: Opens the session of each ``with`` block.
+        read_only: Begin without taking SQLite's write lock, for use cases that only read;
+            such a unit of work refuses to commit.
 
     Example:
         >>> with SqlAlchemyUnitOfWork(session_factory) as uow:  # doctest: +SKIP
@@ -38,8 +41,9 @@ class SqlAlchemyUnitOfWork:
     tokens: SqlAlchemyRevokedTokenRepository
     idempotency: SqlAlchemyIdempotencyRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
         self._session: Session | None = None
 
     @property
@@ -53,6 +57,9 @@ class SqlAlchemyUnitOfWork:
     def __enter__(self) -> Self:
         """Open the session and the repositories over it."""
         session = self._session = self._session_factory()
+        if self.read_only:
+            # Begins the transaction now, on a connection the begin hook sees as read-only.
+            session.connection(execution_options={READ_ONLY: True})
         self.users = SqlAlchemyUserRepository(session)
         self.microposts = SqlAlchemyMicropostRepository(session)
         self.follows = SqlAlchemyFollowRepository(session)
@@ -75,7 +82,14 @@ class SqlAlchemyUnitOfWork:
             session.close()
 
     def commit(self) -> None:
-        """Commit the transaction."""
+        """Commit the transaction.
+
+        Raises:
+            RuntimeError: The unit of work is read-only.
+        """
+        if self.read_only:
+            msg = "a read-only unit of work cannot commit"
+            raise RuntimeError(msg)
         self.session.commit()
 
     def rollback(self) -> None:

@@ -61,7 +61,7 @@ class AuthService:
         Raises:
             InvalidCredentials: Unknown username or wrong password.
         """
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             user = uow.users.get_by_username(username)
         if not self._passwords.verify(user.password_hash if user else None, password):
             raise InvalidCredentials("wrong username or password")
@@ -84,7 +84,7 @@ class AuthService:
                 or its user no longer exists.
         """
         claims = self._decode(token)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             if uow.tokens.is_revoked(str(claims["jti"])):
                 raise Unauthenticated("the token was revoked")
             user = uow.users.get(int(claims["sub"]))

@@ -45,7 +45,7 @@ class FeedService:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
             rows = uow.microposts.timeline(user.id, after=after, before=before, limit=size + 1)
             return to_page(rows, size, micropost_key, list, after=after, before=before)
@@ -77,7 +77,7 @@ class FeedService:
                 [FieldError(f"at least {SEARCH_MIN_CHARS} characters", parameter="text")]
             )
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             rows = uow.microposts.search(
                 text,
                 username_prefix=username or None,

@@ -91,7 +91,7 @@ class FollowService:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
             rows = uow.follows.following(user.id, after=after, before=before, limit=size + 1)
             return to_page(
@@ -118,7 +118,7 @@ class FollowService:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
             rows = uow.follows.followers(user.id, after=after, before=before, limit=size + 1)
             return to_page(

@@ -57,7 +57,7 @@ class IdempotencyService:
             uow.commit()
             if inserted:
                 return None
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             return uow.idempotency.get(scope, key)
 
     def complete(

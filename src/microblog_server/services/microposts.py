@@ -133,7 +133,7 @@ class MicropostService:
         Raises:
             NotFound: No such user, no such micropost, or it belongs to someone else.
         """
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             return _require_owned(uow, username, micropost_id)
 
     def get_by_id(self, micropost_id: int) -> Micropost:
@@ -142,7 +142,7 @@ class MicropostService:
         Raises:
             NotFound: No such micropost.
         """
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             post = uow.microposts.get(micropost_id)
             if post is None:
                 raise NotFound(f"no micropost {micropost_id}")
@@ -163,7 +163,7 @@ class MicropostService:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             author = require_user(uow, username)
             rows = uow.microposts.list_by_author(
                 author.id, after=after, before=before, limit=size + 1

@@ -10,8 +10,7 @@ still newest first (paging backward).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, Self, TypeAlias
+from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -278,5 +277,15 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory: TypeAlias = Callable[[], UnitOfWork]
-"""Opens a new unit of work; the services call it once per use case."""
+class UnitOfWorkFactory(Protocol):
+    """Opens a new unit of work; the services call it once per use case."""
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """Open a unit of work.
+
+        Args:
+            read_only: For use cases that only read: such a unit of work takes no write
+                lock up front (so readers do not queue behind each other) and must not
+                commit.
+        """
+        ...

@@ -122,7 +122,7 @@ class UserService:
         Raises:
             NotFound: No such user.
         """
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             return present_users(uow, [require_user(uow, username)])[0]
 
     def get_by_id(self, user_id: int) -> UserView:
@@ -131,7 +131,7 @@ class UserService:
         Raises:
             NotFound: No such user.
         """
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             user = uow.users.get(user_id)
             if user is None:
                 raise NotFound(f"no user with id {user_id}")
@@ -157,7 +157,7 @@ class UserService:
             InvalidInput: ``size`` out of range.
         """
         check_size(size)
-        with self._uow_factory() as uow:
+        with self._uow_factory(read_only=True) as uow:
             rows = uow.users.list(prefix=q or None, after=after, before=before, limit=size + 1)
             return to_page(
                 rows,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow_factory(engine: Engine) -> UnitOfWorkFactory:
     session_factory = create_session_factory(engine)
-    return lambda: SqlAlchemyUnitOfWork(session_factory)
+    return partial(SqlAlchemyUnitOfWork, session_factory)
 
 
 @pytest.fixture

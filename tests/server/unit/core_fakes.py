@@ -52,9 +52,11 @@ class FakeDatabase:
     def __init__(self) -> None:
         self.state = FakeState()
         self.commits = 0
+        self.opened: list[bool] = []  # read_only, per unit of work opened
 
-    def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self)
+    def uow(self, *, read_only: bool = False) -> FakeUnitOfWork:
+        self.opened.append(read_only)
+        return FakeUnitOfWork(self, read_only=read_only)
 
 
 def _newest_first(
@@ -359,8 +361,9 @@ class FakeIdempotencyRepository:
 class FakeUnitOfWork:
     """Works on a copy of the database state; ``commit`` publishes it."""
 
-    def __init__(self, database: FakeDatabase) -> None:
+    def __init__(self, database: FakeDatabase, *, read_only: bool = False) -> None:
         self.database = database
+        self.read_only = read_only
         self._bind(copy.deepcopy(database.state))
 
     def _bind(self, state: FakeState) -> None:
@@ -384,6 +387,9 @@ class FakeUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
+        if self.read_only:
+            msg = "a read-only unit of work cannot commit"
+            raise RuntimeError(msg)
         self.database.state = copy.deepcopy(self.state)
         self.database.commits += 1
 

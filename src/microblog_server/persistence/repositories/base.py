@@ -52,11 +52,17 @@ def keyset_page(
     Returns:
         The rows, newest first.
     """
+    # The redundant ``at <=`` / ``at >=`` bound in front of each OR is what lets SQLite
+    # seek the (..., at, id) index instead of scanning it from the newest row down.
     if after is not None:
-        query = query.where(or_(at < after.at, and_(at == after.at, id_ < after.id)))
+        query = query.where(
+            and_(at <= after.at, or_(at < after.at, and_(at == after.at, id_ < after.id)))
+        )
     if before is None:
         return list(run(query.order_by(at.desc(), id_.desc()).limit(limit)))
-    query = query.where(or_(at > before.at, and_(at == before.at, id_ > before.id)))
+    query = query.where(
+        and_(at >= before.at, or_(at > before.at, and_(at == before.at, id_ > before.id)))
+    )
     rows = list(run(query.order_by(at.asc(), id_.asc()).limit(limit)))
     rows.reverse()
     return rows

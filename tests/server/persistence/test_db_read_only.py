@@ -1,0 +1,76 @@
+"""Read-only units of work read beside a writer; writers still take turns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from microblog_server.persistence import (
+    SqlAlchemyUnitOfWork,
+    create_engine_for_url,
+    create_session_factory,
+    upgrade,
+)
+from microblog_server.services import UnitOfWork
+
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def impatient_engine(tmp_path: Path) -> Iterator[Engine]:
+    # A short busy timeout: a blocked transaction fails fast instead of waiting 30 s.
+    engine = create_engine_for_url(f"sqlite:///{tmp_path / 'microblog.db'}", busy_timeout=0.1)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def add_dana(uow: UnitOfWork) -> None:
+    uow.users.add(username="dana", display_name="Dana", bio="", password_hash="hash", created_at=T0)
+
+
+def test_a_read_only_unit_of_work_reads_while_another_holds_the_write_lock(
+    impatient_engine: Engine,
+) -> None:
+    session_factory = create_session_factory(impatient_engine)
+    with SqlAlchemyUnitOfWork(session_factory) as writer:
+        add_dana(writer)
+        writer.commit()
+        writer.users.get_by_username("dana")  # a new IMMEDIATE transaction: the lock is held
+
+        with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+            found = reader.users.get_by_username("dana")
+
+    assert found is not None
+    assert found.username == "dana"
+
+
+def test_a_writing_unit_of_work_still_waits_for_the_write_lock(
+    impatient_engine: Engine,
+) -> None:
+    session_factory = create_session_factory(impatient_engine)
+    with SqlAlchemyUnitOfWork(session_factory) as writer:
+        writer.users.get_by_username("dana")  # holds the write lock
+
+        with (
+            SqlAlchemyUnitOfWork(session_factory) as second,
+            pytest.raises(OperationalError, match="locked"),
+        ):
+            second.users.get_by_username("dana")
+
+
+def test_a_read_only_unit_of_work_refuses_to_commit(impatient_engine: Engine) -> None:
+    session_factory = create_session_factory(impatient_engine)
+    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+        add_dana(reader)
+
+        with pytest.raises(RuntimeError, match="read-only"):
+            reader.commit()
+
+    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+        assert reader.users.get_by_username("dana") is None
