@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python -m tests.benchmarks [--quick] [--only per_call,threads]
         [--output results.md] [--plots docs/_static/performance]
 
-Everything talks to ``127.0.0.1`` only. The full run takes about 5 minutes on 2 cores;
+Everything talks to ``127.0.0.1`` only. The full run takes about 4 minutes on 2 cores;
 ``--quick`` about 1.5 minutes (smaller counts, shorter load phases: numbers are noisier).
 """
 

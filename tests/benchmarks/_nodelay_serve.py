@@ -4,7 +4,8 @@
 connections inherit that protocol number, and asyncio only sets ``TCP_NODELAY`` on sockets
 whose protocol is ``IPPROTO_TCP``: so with workers, every response written in two parts
 (headers, then body) waits for the client's delayed ACK, about 40 ms on Linux. This
-launcher is the fix, measured side by side with the stock command.
+launcher is the fix (``microblog-server serve`` applies the same one); the service
+benchmark serves the bare app with it, so that both sides have ``TCP_NODELAY``.
 
 Usage: ``python -m tests.benchmarks._nodelay_serve APP PORT WORKERS [--factory]``
 """

@@ -60,14 +60,12 @@ class ServiceProcess:
     """``microblog-server serve --workers N`` over a temporary SQLite database.
 
     Args:
-        workers: Uvicorn worker processes.
-        nodelay: Serve through :mod:`tests.benchmarks._nodelay_serve` instead of the CLI
-            (the same app and settings; the listening socket fixed for ``TCP_NODELAY``).
+        workers: Uvicorn worker processes (with more than one, ``serve`` sets
+            ``TCP_NODELAY`` on accepted connections itself).
     """
 
-    def __init__(self, workers: int = 1, *, nodelay: bool = False) -> None:
+    def __init__(self, workers: int = 1) -> None:
         self.workers = workers
-        self.nodelay = nodelay
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._directory = tempfile.mkdtemp(prefix="microblog-bench-")
@@ -108,20 +106,6 @@ class ServiceProcess:
             "warning",
         ]
         environment = self.environment()
-        if self.nodelay:
-            subprocess.run(
-                [command[0], "migrate"], env=environment, check=True, capture_output=True
-            )
-            environment["MICROBLOG_AUTO_MIGRATE"] = "false"
-            command = [
-                sys.executable,
-                "-m",
-                "tests.benchmarks._nodelay_serve",
-                "microblog_server.api.app:create_app",
-                str(self.port),
-                str(self.workers),
-                "--factory",
-            ]
         self._process = subprocess.Popen(
             command,
             env=environment,
