@@ -24,6 +24,9 @@ __all__ = ["RequestIdMiddleware"]
 
 access_log = logging.getLogger("microblog_server.access")
 
+#: Logged for a request the client abandoned before any response (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
+
 # Echo only ids that are safe to log and to put back in a header.
 _SANE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
@@ -47,7 +50,7 @@ class RequestIdMiddleware:
         request_id = sent if sent is not None and _SANE.fullmatch(sent) else str(uuid.uuid4())
         state_of(scope)["request_id"] = request_id
         started = time.perf_counter()
-        status = 500  # what the client gets if the app fails before answering
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -59,12 +62,18 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException:
+            if status is None:
+                status = 500  # what the client gets when the app fails before answering
+            raise
         finally:
             access_log.info(
                 "%s %s %d %.1fms request_id=%s",
                 scope["method"],
                 scope["path"],
-                status,
+                # An app that returns without answering saw the client go away: not a
+                # server error, so not a 500 in the log that alerts watch.
+                CLIENT_CLOSED_REQUEST if status is None else status,
                 (time.perf_counter() - started) * 1000,
                 request_id,
             )

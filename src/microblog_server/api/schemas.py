@@ -34,8 +34,14 @@ __all__ = [
 USERNAME = r"^[A-Za-z0-9_]{3,30}$"
 #: Stored free text holds no NUL character (databases truncate or refuse it).
 NO_NUL = r"^[^\x00]*$"
+#: Whitespace as Python's ``str.strip`` (and so the domain) sees it, spelled out for use in
+#: a character class: ``\s`` means another set in each regex dialect a pattern meets, JSON
+#: Schema's (ECMA-262), Python's and pydantic's (Rust).
+SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: A micropost text: no NUL, and not only whitespace.
-TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+TEXT = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
+#: A search text: at least 3 characters once stripped (``[\s\S]`` is any character).
+SEARCH_TEXT = rf"[^{SPACE}][\s\S]+[^{SPACE}]"
 
 _HOST = "http://127.0.0.1:8000/api/v1"
 

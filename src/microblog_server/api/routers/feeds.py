@@ -8,7 +8,7 @@ from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery, envelope
 from microblog_server.api.presenters import present_micropost
-from microblog_server.api.schemas import MicropostPage
+from microblog_server.api.schemas import SEARCH_TEXT, MicropostPage
 
 __all__ = ["router"]
 
@@ -52,7 +52,7 @@ def search(
     page: PageQuery,
     text: Annotated[
         str,
-        Query(min_length=3, max_length=255, pattern=r"\S[\s\S]+\S", description="3+ characters"),
+        Query(min_length=3, max_length=255, pattern=SEARCH_TEXT, description="3+ characters"),
     ],
     username: Annotated[str | None, Query(max_length=30, description="author prefix")] = None,
 ) -> dict[str, Any]:

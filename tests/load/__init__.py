@@ -1,0 +1,1 @@
+"""Load scripts against a running service (locust); not collected by pytest."""
