@@ -9,12 +9,14 @@ that loaded it, the ETag it was loaded with, the snapshot of its editable fields
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from microblog._errors import ResponseDecodeError
+from microblog._pagination import Pager
 
 if TYPE_CHECKING:
     from microblog._resources.micropost import MicropostManager
@@ -165,6 +167,21 @@ class Resource:
         obj._apply(data, etag)
         obj._bind(client, etag)
         return obj
+
+    @classmethod
+    def _pager(
+        cls,
+        client: Requester,
+        path: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        size: int | None,
+        limit: int | None,
+        cursor: str | None,
+    ) -> Pager[Self]:
+        """A lazy pager over a list endpoint whose items are this resource."""
+        parse = functools.partial(cls._from_data, client)
+        return Pager(client, path, parse, params=params, size=size, limit=limit, cursor=cursor)
 
     @classmethod
     def _from_response(cls, client: Requester, response: Response) -> Self:

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at runtime)
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from microblog._pagination import Pager
 from microblog._resources import _base
 from microblog._resources._paths import API, micropost_id_of, segment, user_path, username_of
 from microblog._resources.user import User
 
 if TYPE_CHECKING:
+    from microblog._pagination import Pager
     from microblog._resources._base import Requester
 
 MAX_BATCH = 100
@@ -171,7 +171,7 @@ class MicropostManager:
         """A user's microposts (default: the caller's), newest first; lazy over every page."""
         username = self._client.users._caller() if author is None else username_of(author)
         path = user_path(username, "collection")
-        return self._pager(path, size=size, limit=limit, cursor=cursor)
+        return Micropost._pager(self._client, path, size=size, limit=limit, cursor=cursor)
 
     def search(
         self,
@@ -192,7 +192,9 @@ class MicropostManager:
         if not isinstance(text, str) or (username is not None and not isinstance(username, str)):
             raise ValueError("search text and username prefix must be strings")
         params = {"text": text, "username": username or None}
-        return self._pager(f"{API}/search", params=params, size=size, limit=limit, cursor=cursor)
+        return Micropost._pager(
+            self._client, f"{API}/search", params=params, size=size, limit=limit, cursor=cursor
+        )
 
     def timeline(
         self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
@@ -205,23 +207,7 @@ class MicropostManager:
     ) -> Pager[Micropost]:
         username = self._client.users._caller() if user is None else username_of(user)
         path = user_path(username, "timeline")
-        return self._pager(path, size=size, limit=limit, cursor=cursor)
-
-    def _pager(
-        self,
-        path: str,
-        *,
-        params: Mapping[str, str | int | None] | None = None,
-        size: int | None,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Pager[Micropost]:
-        def parse(item: object) -> Micropost:
-            return Micropost._from_data(self._client, item)
-
-        return Pager(
-            self._client, path, parse, params=params, size=size, limit=limit, cursor=cursor
-        )
+        return Micropost._pager(self._client, path, size=size, limit=limit, cursor=cursor)
 
     def __repr__(self) -> str:
         return "<MicropostManager>"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at runtime)
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from microblog._pagination import Pager
 from microblog._resources import _base
 from microblog._resources._paths import API, user_path, username_of
 
 if TYPE_CHECKING:
+    from microblog._pagination import Pager
     from microblog._resources._base import Requester
     from microblog._resources.micropost import Micropost
 
@@ -148,7 +148,7 @@ class User(_base.Resource):
     ) -> Pager[User]:
         client = self._client_or_raise()
         path = user_path(username_of(self.username), which)
-        return client.users._pager(path, size=size, limit=limit, cursor=cursor)
+        return User._pager(client, path, size=size, limit=limit, cursor=cursor)
 
     # -- identity ----------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -225,22 +225,8 @@ class UserManager:
     ) -> Pager[User]:
         """All users, or those whose username starts with ``q``; lazy over every page."""
         params = {"q": q} if q else None
-        return self._pager(f"{API}/users", params=params, size=size, limit=limit, cursor=cursor)
-
-    def _pager(
-        self,
-        path: str,
-        *,
-        params: Mapping[str, str | int | None] | None = None,
-        size: int | None,
-        limit: int | None,
-        cursor: str | None,
-    ) -> Pager[User]:
-        def parse(item: object) -> User:
-            return User._from_data(self._client, item)
-
-        return Pager(
-            self._client, path, parse, params=params, size=size, limit=limit, cursor=cursor
+        return User._pager(
+            self._client, f"{API}/users", params=params, size=size, limit=limit, cursor=cursor
         )
 
     def _caller(self) -> str:
