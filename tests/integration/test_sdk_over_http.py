@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -235,3 +236,17 @@ def test_with_options_shares_the_login_and_the_pool(make_client: MakeClient) -> 
     assert quick.session is client.session
     quick.close()  # a copy does not own the pool
     assert client.me().username
+
+
+def test_sequential_calls_share_one_keep_alive_connection(make_client: MakeClient) -> None:
+    client = make_client()
+    post = client.microposts.create("pooled")
+    for _ in range(20):
+        client.microposts.get(post.id)
+        client.me()
+    adapter: Any = client.session.get_adapter("http://")
+    pools = [
+        adapter.poolmanager.pools[key]
+        for key in adapter.poolmanager.pools.keys()  # noqa: SIM118 - the pool container cannot be iterated
+    ]
+    assert [pool.num_connections for pool in pools] == [1]  # urllib3 counts every new connection
