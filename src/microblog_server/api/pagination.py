@@ -7,18 +7,16 @@ null on the first page. Both links go in the ``Link`` header too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from microblog_server.api.cursors import InvalidCursorError
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from fastapi import Response
 
     from microblog_server.api.cursors import Direction, Position
     from microblog_server.domain import Keyset, PageResult
@@ -38,22 +36,39 @@ def list_scope(request: Request) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
-    """The page asked for.
+    """The page asked for, and the request it answers (for its links).
 
     Attributes:
         size: Items per page, 1-100.
         after: The page holds items older than this (a next link's cursor), if any.
         before: The page holds the items newer than this and closest to it (a previous
             link's cursor), if any. At most one of ``after`` and ``before`` is set.
+        request: The request (its URL is the base of the links).
+        response: The response whose headers get the ``Link``.
     """
 
     size: int
     after: Keyset | None
-    before: Keyset | None = None
+    before: Keyset | None
+    request: Request = field(repr=False, compare=False)
+    response: Response = field(repr=False, compare=False)
+
+    def envelope(self, page: PageResult[T], present: Callable[[T], Any]) -> dict[str, Any]:
+        """Build ``{result, next, previous}`` for ``page`` and set the RFC 8288 ``Link`` header.
+
+        Args:
+            page: The page the service returned.
+            present: Turns one item into its representation.
+
+        Returns:
+            The envelope.
+        """
+        return envelope(self.request, self.response, page, self.size, present)
 
 
 def page_params(
     request: Request,
+    response: Response,
     size: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
     cursor: Annotated[
         str | None, Query(max_length=512, description="opaque, from a page's next or previous link")
@@ -61,14 +76,14 @@ def page_params(
 ) -> PageParams:
     """Read ``size`` and ``cursor``; a cursor that does not verify is 400 ``invalid_cursor``."""
     if cursor is None:
-        return PageParams(size, None)
+        return PageParams(size, None, None, request, response)
     try:
         position: Position = request.app.state.cursors.decode(cursor, list_scope(request))
     except InvalidCursorError as error:
         raise ProblemError(400, "invalid_cursor", str(error)) from error
     if position.direction == "before":
-        return PageParams(size, None, position.key)
-    return PageParams(size, position.key)
+        return PageParams(size, None, position.key, request, response)
+    return PageParams(size, position.key, None, request, response)
 
 
 PageQuery = Annotated[PageParams, Depends(page_params)]

@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 
 from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
-from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_micropost
 from microblog_server.api.schemas import SEARCH_TEXT, MicropostPage
 
@@ -24,8 +24,6 @@ router = APIRouter(tags=["microposts"])
 def timeline(
     *,
     username: str,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -33,7 +31,7 @@ def timeline(
 ) -> dict[str, Any]:
     """List, newest first, microposts of the users ``username`` follows and those naming them."""
     result = services.feeds.timeline(username, size=page.size, after=page.after, before=page.before)
-    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
+    return page.envelope(result, lambda p: present_micropost(p, links))
 
 
 @router.get(
@@ -44,8 +42,6 @@ def timeline(
 )
 def search(
     *,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -60,4 +56,4 @@ def search(
     result = services.feeds.search(
         text, username=username, size=page.size, after=page.after, before=page.before
     )
-    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
+    return page.envelope(result, lambda p: present_micropost(p, links))

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import CurrentUser, IdempotencyKey, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
-from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_user
 from microblog_server.api.schemas import FollowIn, UserOut, UserPage
 
@@ -26,8 +26,6 @@ router = APIRouter(tags=["follows"])
 def list_following(
     *,
     username: str,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -37,7 +35,7 @@ def list_following(
     result = services.follows.following(
         username, size=page.size, after=page.after, before=page.before
     )
-    return envelope(request, response, result, page.size, lambda v: present_user(v, links))
+    return page.envelope(result, lambda v: present_user(v, links))
 
 
 @router.post(
@@ -95,8 +93,6 @@ def unfollow(
 def list_followers(
     *,
     username: str,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -106,4 +102,4 @@ def list_followers(
     result = services.follows.followers(
         username, size=page.size, after=page.after, before=page.before
     )
-    return envelope(request, response, result, page.size, lambda v: present_user(v, links))
+    return page.envelope(result, lambda v: present_user(v, links))

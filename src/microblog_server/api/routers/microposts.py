@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from starlette.responses import Response as PlainResponse
 
@@ -16,7 +16,7 @@ from microblog_server.api.deps import (
     ServicesDep,
 )
 from microblog_server.api.openapi import problems
-from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import Links, present_micropost
 from microblog_server.api.problems import ProblemError
 from microblog_server.api.schemas import (
@@ -75,8 +75,6 @@ def _expected(if_match: str | None, post: Micropost, links: Links) -> int | None
 def list_collection(
     *,
     username: str,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -86,7 +84,7 @@ def list_collection(
     result = services.microposts.list_collection(
         username, size=page.size, after=page.after, before=page.before
     )
-    return envelope(request, response, result, page.size, lambda p: present_micropost(p, links))
+    return page.envelope(result, lambda p: present_micropost(p, links))
 
 
 @router.post(

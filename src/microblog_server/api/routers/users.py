@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.conditional import expected_version, item_response
@@ -15,7 +15,7 @@ from microblog_server.api.deps import (
     ServicesDep,
 )
 from microblog_server.api.openapi import problems
-from microblog_server.api.pagination import PageQuery, envelope
+from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_user
 from microblog_server.api.schemas import SignUpIn, UserOut, UserPage, UserPatchIn
 from microblog_server.domain import UNSET
@@ -58,8 +58,6 @@ def sign_up(
 @router.get("/users", response_model=UserPage, summary="List users", responses=problems(400))
 def list_users(
     *,
-    request: Request,
-    response: Response,
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
@@ -68,7 +66,7 @@ def list_users(
 ) -> dict[str, Any]:
     """List users, newest first, optionally those whose username starts with ``q``."""
     result = services.users.list(q=q, size=page.size, after=page.after, before=page.before)
-    return envelope(request, response, result, page.size, lambda v: present_user(v, links))
+    return page.envelope(result, lambda v: present_user(v, links))
 
 
 @router.get("/me", response_model=UserOut, summary="The caller", responses=problems(304))
