@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, or_, select
 
 from microblog_server.persistence.models import Base
 
@@ -12,22 +13,22 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from datetime import datetime
 
-    from sqlalchemy import Select
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from microblog_server.domain import Keyset
 
-__all__ = ["SqlAlchemyRepository", "keyset_page"]
+__all__ = ["AnyRow", "SqlAlchemyRepository", "keyset_page"]
 
 RowT = TypeVar("RowT", bound=Base)
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
+AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 ItemT = TypeVar("ItemT")
 
 
 def keyset_page(
     run: Callable[[AnySelect], Iterable[ItemT]],
     query: AnySelect,
-    at: InstrumentedAttribute[datetime],
+    at: ColumnElement[datetime] | InstrumentedAttribute[datetime],
     id_: ColumnElement[int] | InstrumentedAttribute[int],
     *,
     after: Keyset | None,
@@ -80,7 +81,22 @@ class SqlAlchemyRepository(Generic[RowT]):
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _row(self, *primary_key: Any) -> RowT | None:
-        return self.session.get(
-            self.row_type, primary_key if len(primary_key) > 1 else primary_key[0]
-        )
+    def _row(self, *primary_key: Any) -> AnyRow | None:
+        """Read one row's columns by primary key (values in the key's column order).
+
+        A Core query, not ``Session.get``: the row comes back as plain values, without
+        building and tracking an ORM object (on a GET that was most of the database cost).
+        Writes in this package flush as they go, so the row is what the transaction sees.
+        """
+        parameters = {f"pk_{i}": value for i, value in enumerate(primary_key)}
+        return self.session.execute(_by_primary_key(self.row_type), parameters).first()
+
+
+@cache
+def _by_primary_key(row_type: type[Base]) -> Select[Any]:
+    """Build, once per table, the query of one row by its primary key."""
+    table = row_type.__table__
+    assert isinstance(table, Table)
+    return select(table).where(
+        *(column == bindparam(f"pk_{i}") for i, column in enumerate(table.primary_key))
+    )

@@ -8,18 +8,20 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Follow
-from microblog_server.persistence.models import FollowRow, UserRow
+from microblog_server.persistence.models import FollowRow
 from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
-from microblog_server.persistence.repositories.users import user_from_row
+from microblog_server.persistence.repositories.users import USERS, user_from_row
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy.orm import InstrumentedAttribute
+    from sqlalchemy import ColumnElement
 
     from microblog_server.domain import Keyset
 
 __all__ = ["SqlAlchemyFollowRepository"]
+
+_FOLLOWS = FollowRow.__table__
 
 
 class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
@@ -55,8 +57,8 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
     ) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first."""
         return self._list(
-            FollowRow.follower_id,
-            FollowRow.followed_id,
+            _FOLLOWS.c.follower_id,
+            _FOLLOWS.c.followed_id,
             user_id,
             after=after,
             before=before,
@@ -68,8 +70,8 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
     ) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first."""
         return self._list(
-            FollowRow.followed_id,
-            FollowRow.follower_id,
+            _FOLLOWS.c.followed_id,
+            _FOLLOWS.c.follower_id,
             user_id,
             after=after,
             before=before,
@@ -78,8 +80,8 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
 
     def _list(
         self,
-        this_side: InstrumentedAttribute[int],
-        other_side: InstrumentedAttribute[int],
+        this_side: ColumnElement[int],
+        other_side: ColumnElement[int],
         user_id: int,
         *,
         after: Keyset | None,
@@ -87,17 +89,17 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
         limit: int,
     ) -> list[Follow]:
         query = (
-            select(UserRow, FollowRow.created_at)
-            .join(FollowRow, UserRow.id == other_side)
+            select(USERS, _FOLLOWS.c.created_at.label("since"))
+            .join(_FOLLOWS, USERS.c.id == other_side)
             .where(this_side == user_id)
         )
         rows = keyset_page(
             self.session.execute,
             query,
-            FollowRow.created_at,
+            _FOLLOWS.c.created_at,
             other_side,
             after=after,
             before=before,
             limit=limit,
         )
-        return [Follow(user_from_row(row), since) for row, since in rows]
+        return [Follow(user_from_row(row), row.since) for row in rows]

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
-from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow, UserRow
-from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
+from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
+from microblog_server.persistence.repositories.base import (
+    AnyRow,
+    SqlAlchemyRepository,
+    keyset_page,
+)
+from microblog_server.persistence.repositories.users import USERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,6 +25,35 @@ if TYPE_CHECKING:
     from microblog_server.domain import Keyset
 
 __all__ = ["SqlAlchemyMicropostRepository"]
+
+_POSTS = MicropostRow.__table__
+_MENTIONS = MentionRow.__table__
+_AUTHOR = USERS.alias("author")
+_ADDRESSEE = USERS.alias("addressee")
+
+#: A micropost with its author's and addressee's usernames: what every read starts from.
+#: Core rows, not ORM objects: reads are the hot path and need no identity map.
+_VIEW = (
+    select(
+        _POSTS.c.id,
+        _POSTS.c.author_id,
+        _AUTHOR.c.username.label("author"),
+        _POSTS.c.text,
+        _ADDRESSEE.c.username.label("referenced"),
+        _POSTS.c.created_at,
+        _POSTS.c.updated_at,
+        _POSTS.c.version,
+    )
+    .join_from(_POSTS, _AUTHOR, _AUTHOR.c.id == _POSTS.c.author_id)
+    .outerjoin(_ADDRESSEE, _ADDRESSEE.c.id == _POSTS.c.referenced_id)
+)
+_BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id"))
+_MENTIONED = (
+    select(_MENTIONS.c.micropost_id, USERS.c.username)
+    .join(USERS, USERS.c.id == _MENTIONS.c.user_id)
+    .where(_MENTIONS.c.micropost_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_MENTIONS.c.micropost_id, _MENTIONS.c.position)
+)
 
 
 class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
@@ -48,11 +82,13 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         self.session.add(row)
         self.session.flush()
         self._write_mentions(row.id, mention_ids)
-        return self._present([row])[0]
+        post = self.get(row.id)
+        assert post is not None  # just inserted in this transaction
+        return post
 
     def get(self, micropost_id: int) -> Micropost | None:
         """Return the micropost with this id, if any."""
-        row = self._row(micropost_id)
+        row = self.session.execute(_BY_ID, {"id": micropost_id}).first()
         return None if row is None else self._present([row])[0]
 
     def list_by_author(
@@ -64,21 +100,20 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
-        return self._page(
-            select(MicropostRow).where(MicropostRow.author_id == author_id), after, before, limit
-        )
+        return self._page(_VIEW.where(_POSTS.c.author_id == author_id), after, before, limit)
 
     def timeline(
         self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
     ) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
-        followed = select(FollowRow.followed_id).where(FollowRow.follower_id == user_id)
-        mentioning = select(MentionRow.micropost_id).where(MentionRow.user_id == user_id)
-        query = select(MicropostRow).where(
+        follows = FollowRow.__table__
+        followed = select(follows.c.followed_id).where(follows.c.follower_id == user_id)
+        mentioning = select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == user_id)
+        query = _VIEW.where(
             or_(
-                MicropostRow.author_id.in_(followed),
-                MicropostRow.referenced_id == user_id,
-                MicropostRow.id.in_(mentioning),
+                _POSTS.c.author_id.in_(followed),
+                _POSTS.c.referenced_id == user_id,
+                _POSTS.c.id.in_(mentioning),
             )
         )
         return self._page(query, after, before, limit)
@@ -93,14 +128,12 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         before: Keyset | None = None,
     ) -> list[Micropost]:
         """Return microposts containing ``text`` ignoring case, optionally by author prefix."""
-        query = select(MicropostRow).where(
-            func.lower(MicropostRow.text).contains(text.lower(), autoescape=True)
-        )
+        query = _VIEW.where(func.lower(_POSTS.c.text).contains(text.lower(), autoescape=True))
         if username_prefix:
-            authors = select(UserRow.id).where(
-                UserRow.username_key.startswith(username_key(username_prefix), autoescape=True)
+            authors = select(USERS.c.id).where(
+                USERS.c.username_key.startswith(username_key(username_prefix), autoescape=True)
             )
-            query = query.where(MicropostRow.author_id.in_(authors))
+            query = query.where(_POSTS.c.author_id.in_(authors))
         return self._page(query, after, before, limit)
 
     def update(
@@ -152,46 +185,33 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
     def _page(
         self, query: Select[Any], after: Keyset | None, before: Keyset | None, limit: int
     ) -> list[Micropost]:
-        rows: list[MicropostRow] = keyset_page(
-            self.session.scalars,
+        rows = keyset_page(
+            self.session.execute,
             query,
-            MicropostRow.created_at,
-            MicropostRow.id,
+            _POSTS.c.created_at,
+            _POSTS.c.id,
             after=after,
             before=before,
             limit=limit,
         )
         return self._present(rows)
 
-    def _present(self, rows: list[MicropostRow]) -> list[Micropost]:
-        """Resolve authors, addressees and mentions of a page in two queries."""
+    def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
+        """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page)."""
         if not rows:
             return []
-        post_ids = [row.id for row in rows]
-        user_ids = {row.author_id for row in rows} | {
-            row.referenced_id for row in rows if row.referenced_id is not None
-        }
         mentions: dict[int, list[str]] = defaultdict(list)
-        mention_query = (
-            select(MentionRow.micropost_id, UserRow.username)
-            .join(UserRow, UserRow.id == MentionRow.user_id)
-            .where(MentionRow.micropost_id.in_(post_ids))
-            .order_by(MentionRow.micropost_id, MentionRow.position)
-        )
-        for post_id, username in self.session.execute(mention_query):
+        for post_id, username in self.session.execute(
+            _MENTIONED, {"ids": [row.id for row in rows]}
+        ):
             mentions[post_id].append(username)
-        names = dict(
-            self.session.execute(
-                select(UserRow.id, UserRow.username).where(UserRow.id.in_(user_ids))
-            ).all()
-        )
         return [
             Micropost(
                 id=row.id,
                 author_id=row.author_id,
-                author=names[row.author_id],
+                author=row.author,
                 text=row.text,
-                referenced=None if row.referenced_id is None else names.get(row.referenced_id),
+                referenced=row.referenced,
                 mentions=mentions.get(row.id, []),
                 timestamp=row.created_at,
                 updated_at=row.updated_at,

@@ -9,7 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Conflict, User, UserCounts, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow, UserRow
-from microblog_server.persistence.repositories.base import SqlAlchemyRepository, keyset_page
+from microblog_server.persistence.repositories.base import (
+    AnyRow,
+    SqlAlchemyRepository,
+    keyset_page,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -19,11 +23,15 @@ if TYPE_CHECKING:
 
     from microblog_server.domain import Keyset
 
-__all__ = ["SqlAlchemyUserRepository", "user_from_row"]
+__all__ = ["USERS", "SqlAlchemyUserRepository", "user_from_row"]
 
 
-def user_from_row(row: UserRow) -> User:
-    """Return the domain user of a row."""
+#: The users table, for the read queries (Core rows, no ORM objects to build).
+USERS = UserRow.__table__
+
+
+def user_from_row(row: UserRow | AnyRow) -> User:
+    """Return the domain user of an ORM row or of a Core row with the users' columns."""
     return User(
         id=row.id,
         username=row.username,
@@ -73,9 +81,9 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def get_by_username(self, username: str) -> User | None:
         """Return the user with this username compared case-insensitively, if any."""
-        row = self.session.scalar(
-            select(UserRow).where(UserRow.username_key == username_key(username))
-        )
+        row = self.session.execute(
+            select(USERS).where(USERS.c.username_key == username_key(username))
+        ).first()
         return None if row is None else user_from_row(row)
 
     def get_many_by_username(self, usernames: Collection[str]) -> dict[str, User]:
@@ -83,7 +91,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         keys = {username_key(name) for name in usernames}
         if not keys:
             return {}
-        rows = self.session.scalars(select(UserRow).where(UserRow.username_key.in_(keys)))
+        rows = self.session.execute(select(USERS).where(USERS.c.username_key.in_(keys)))
         return {row.username_key: user_from_row(row) for row in rows}
 
     def list(
@@ -95,16 +103,16 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         before: Keyset | None = None,
     ) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
-        query = select(UserRow)
+        query = select(USERS)
         if prefix:
             query = query.where(
-                UserRow.username_key.startswith(username_key(prefix), autoescape=True)
+                USERS.c.username_key.startswith(username_key(prefix), autoescape=True)
             )
-        rows: list[UserRow] = keyset_page(
-            self.session.scalars,
+        rows = keyset_page(
+            self.session.execute,
             query,
-            UserRow.created_at,
-            UserRow.id,
+            USERS.c.created_at,
+            USERS.c.id,
             after=after,
             before=before,
             limit=limit,
