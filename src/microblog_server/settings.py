@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         secret_key: Signs tokens and cursors. When missing outside production a random key
             is generated per ``Settings`` instance (tokens then die with the process).
         token_ttl: Access token lifetime in seconds.
+        auth_cache_seconds: How long a worker process trusts a token it has just checked
+            without checking again; a token revoked (or a user deleted) through another
+            worker process can work for this long. 0 checks every request.
         rate_limit: Per authenticated user, ``"N/S"`` or ``"off"``.
         rate_limit_anonymous: Per client address when anonymous.
         rate_limit_login: Per client address at ``/token``.
@@ -58,6 +61,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./microblog.db"
     secret_key: SecretStr | None = None
     token_ttl: int = Field(default=3600, gt=0)
+    auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     rate_limit: str = "300/60"
     rate_limit_anonymous: str = "60/60"
     rate_limit_login: str = "10/60"

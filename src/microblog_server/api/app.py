@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from microblog_server.api.body_limit import BodyLimitMiddleware
 from microblog_server.api.caller import IdentityMiddleware
@@ -89,10 +89,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.cursors = CursorCodec(settings.resolved_secret_key())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
-    v1 = APIRouter(prefix="/api/v1")
     for module in (token, users, microposts, follows, feeds):
-        v1.include_router(module.router)
-    app.include_router(v1)
+        app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
     install_handlers(app, unavailable=_storage_errors())
@@ -107,6 +105,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limits=limits)
-    app.add_middleware(IdentityMiddleware, authenticate=services.auth.authenticate)
+    app.add_middleware(
+        IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
+    )
     app.add_middleware(RequestIdMiddleware)
     return app

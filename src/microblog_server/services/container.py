@@ -12,6 +12,7 @@ from microblog_server.services.follows import FollowService
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
 from microblog_server.services.passwords import Passwords
+from microblog_server.services.token_cache import TokenCache
 from microblog_server.services.users import UserService
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def wire_services(
     """Build every service over one unit-of-work factory.
 
     Args:
-        settings: Token lifetime, secret key, hashing cost, idempotency TTL.
+        settings: Token lifetime, secret key, hashing cost, idempotency TTL, token cache.
         uow_factory: Opens a unit of work (SQLAlchemy, or an in-memory fake in tests).
         clock: The time source; the system clock by default.
         check_database: Health probe of the storage.
@@ -90,9 +91,10 @@ def wire_services(
         memory_cost=settings.password_hash_memory_cost,
         parallelism=settings.password_hash_parallelism,
     )
+    tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
     return Services(
         settings=settings,
-        users=UserService(uow_factory, passwords, now),
+        users=UserService(uow_factory, passwords, now, tokens=tokens),
         microposts=MicropostService(uow_factory, now),
         follows=FollowService(uow_factory, now),
         feeds=FeedService(uow_factory),
@@ -102,6 +104,7 @@ def wire_services(
             now,
             secret_key=settings.resolved_secret_key(),
             token_ttl=settings.token_ttl,
+            cache=tokens,
         ),
         idempotency=IdempotencyService(uow_factory, now, ttl=settings.idempotency_ttl),
         uow_factory=uow_factory,

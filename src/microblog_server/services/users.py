@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from microblog_server.services.clock import Clock
     from microblog_server.services.passwords import Passwords
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
+    from microblog_server.services.token_cache import TokenCache
 
 __all__ = ["UserService", "present_users", "require_self", "require_user"]
 
@@ -64,12 +65,21 @@ class UserService:
         uow_factory: Opens a unit of work per use case.
         passwords: Hashes new passwords.
         clock: The time source.
+        tokens: The authenticated-token cache, told when a user is deleted.
     """
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, passwords: Passwords, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        passwords: Passwords,
+        clock: Clock,
+        *,
+        tokens: TokenCache | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._passwords = passwords
         self._clock = clock
+        self._tokens = tokens
 
     def register(
         self, username: str, password: str, *, display_name: str | None = None, bio: str = ""
@@ -235,6 +245,8 @@ class UserService:
                 raise PreconditionFailed("the user changed since the version you have")
             uow.users.delete(user.id)
             uow.commit()
+        if self._tokens is not None:
+            self._tokens.forget_user(user.id)
 
 
 def _user_key(user: User) -> Keyset:

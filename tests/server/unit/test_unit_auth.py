@@ -7,9 +7,10 @@ import jwt
 import pytest
 
 from microblog_server.domain import InvalidCredentials, Unauthenticated, User
-from microblog_server.services import Services
+from microblog_server.services import Services, wire_services
+from microblog_server.settings import Settings
 
-from .core_fakes import FakeClock
+from .core_fakes import FakeClock, FakeDatabase, FakeUnitOfWork
 
 SECRET = "test-secret-key-not-for-production-use"
 
@@ -114,3 +115,172 @@ def test_passwords_never_match_a_missing_hash(services: Services) -> None:
     assert not passwords.verify("", "not a password anyone has")
     assert not passwords.verify("not-a-hash", "secret-password")
     assert not passwords.needs_rehash(passwords.hash("secret-password"))
+
+
+# The authenticated-token cache (Settings.auth_cache_seconds, 2.0 by default).
+
+
+class _CountingFactory:
+    """Opens units of work over a fake database, counting them (one Services' own I/O)."""
+
+    def __init__(self, database: FakeDatabase) -> None:
+        self.database = database
+        self.opened = 0
+
+    def __call__(self, *, read_only: bool = False) -> FakeUnitOfWork:
+        self.opened += 1
+        return self.database.uow(read_only=read_only)
+
+
+@pytest.fixture
+def still() -> FakeClock:
+    """A clock that moves only on ``advance``, so the cache window is exact."""
+    return FakeClock(tick=timedelta(0))
+
+
+def _counted(
+    database: FakeDatabase, clock: FakeClock, **settings: object
+) -> tuple[Services, _CountingFactory]:
+    factory = _CountingFactory(database)
+    return wire_services(Settings.for_tests(**settings), factory, clock=clock), factory
+
+
+def test_a_checked_token_is_answered_without_the_database_within_the_window(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    services, factory = _counted(database, still)
+    dana = services.users.register("dana", "dana-password").user
+    token = services.auth.login("dana", "dana-password").access_token
+    services.auth.authenticate(token)
+    opened = factory.opened
+
+    still.advance(timedelta(seconds=2) - timedelta(microseconds=1))
+    user = services.auth.authenticate(token)
+
+    assert user.id == dana.id
+    assert factory.opened == opened
+
+
+def test_a_checked_token_is_checked_again_once_the_window_passes(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    services, factory = _counted(database, still)
+    dana = services.users.register("dana", "dana-password").user
+    token = services.auth.login("dana", "dana-password").access_token
+    services.auth.authenticate(token)
+    opened = factory.opened
+
+    still.advance(timedelta(seconds=2))
+    user = services.auth.authenticate(token)
+
+    assert user.id == dana.id
+    assert factory.opened == opened + 1
+
+
+def test_a_cached_token_still_expires_on_time(database: FakeDatabase, still: FakeClock) -> None:
+    services, _ = _counted(database, still, token_ttl=30, auth_cache_seconds=60)
+    services.users.register("dana", "dana-password")
+    token = services.auth.login("dana", "dana-password").access_token
+    services.auth.authenticate(token)
+
+    still.advance(timedelta(seconds=30))
+
+    assert services.auth.recall(token) is None
+    with pytest.raises(Unauthenticated, match="expired"):
+        services.auth.authenticate(token)
+
+
+def test_revoke_stops_a_cached_token_at_once(database: FakeDatabase, still: FakeClock) -> None:
+    services, _ = _counted(database, still)
+    dana = services.users.register("dana", "dana-password").user
+    token = services.auth.login("dana", "dana-password").access_token
+    other = services.auth.login("dana", "dana-password").access_token
+    services.auth.authenticate(token)
+    services.auth.authenticate(other)
+
+    services.auth.revoke(token)
+
+    with pytest.raises(Unauthenticated, match="revoked"):
+        services.auth.authenticate(token)
+    assert services.auth.authenticate(other).id == dana.id
+
+
+def test_a_revocation_by_another_process_is_seen_once_the_window_passes(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    # The documented trade-off: each worker process has its own cache over one database.
+    this_process, _ = _counted(database, still)
+    other_process, _ = _counted(database, still)
+    dana = this_process.users.register("dana", "dana-password").user
+    token = this_process.auth.login("dana", "dana-password").access_token
+    this_process.auth.authenticate(token)
+
+    other_process.auth.revoke(token)
+    still.advance(timedelta(seconds=2) - timedelta(microseconds=1))
+    meanwhile = this_process.auth.authenticate(token)
+    still.advance(timedelta(microseconds=1))
+
+    assert meanwhile.id == dana.id
+    with pytest.raises(Unauthenticated, match="revoked"):
+        other_process.auth.authenticate(token)
+    with pytest.raises(Unauthenticated, match="revoked"):
+        this_process.auth.authenticate(token)
+
+
+def test_deleting_a_user_stops_their_cached_tokens_at_once(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    services, factory = _counted(database, still)
+    dana = services.users.register("dana", "dana-password").user
+    jaime = services.users.register("jaime", "jaime-password").user
+    tokens = [services.auth.login("dana", "dana-password").access_token for _ in range(2)]
+    jaimes = services.auth.login("jaime", "jaime-password").access_token
+    for token in [*tokens, jaimes]:
+        services.auth.authenticate(token)
+
+    services.users.delete(dana, "dana")
+    opened = factory.opened
+
+    for token in tokens:
+        with pytest.raises(Unauthenticated, match="no longer exists"):
+            services.auth.authenticate(token)
+    assert services.auth.authenticate(jaimes).id == jaime.id
+    assert factory.opened == opened + len(tokens)  # jaime's token is still answered from memory
+
+
+def test_zero_cache_seconds_checks_the_database_every_time(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    services, factory = _counted(database, still, auth_cache_seconds=0)
+    services.users.register("dana", "dana-password")
+    token = services.auth.login("dana", "dana-password").access_token
+    opened = factory.opened
+
+    for _ in range(3):
+        services.auth.authenticate(token)
+
+    assert factory.opened == opened + 3
+    assert services.auth.recall(token) is None
+
+
+def test_recall_knows_only_tokens_that_authenticated_and_does_no_io(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    services, factory = _counted(database, still)
+    dana = services.users.register("dana", "dana-password").user
+    token = services.auth.login("dana", "dana-password").access_token
+    with pytest.raises(Unauthenticated):
+        services.auth.authenticate("not-a-jwt")
+    opened = factory.opened
+
+    never_checked = services.auth.recall(token)
+    bad = services.auth.recall("not-a-jwt")
+    opened_by_recall = factory.opened - opened
+    services.auth.authenticate(token)
+    checked = services.auth.recall(token)
+
+    assert never_checked is None
+    assert bad is None
+    assert checked is not None
+    assert checked.id == dana.id
+    assert opened_by_recall == 0

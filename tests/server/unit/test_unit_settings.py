@@ -58,3 +58,30 @@ def test_argon2_memory_must_cover_every_lane() -> None:
 def test_a_short_secret_key_is_refused() -> None:
     with pytest.raises(ValidationError, match="at least 32"):
         Settings(secret_key=SecretStr("short"))
+
+
+def test_the_auth_cache_keeps_tokens_two_seconds_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MICROBLOG_AUTH_CACHE_SECONDS", raising=False)
+
+    assert Settings().auth_cache_seconds == 2.0
+
+
+def test_the_auth_cache_seconds_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MICROBLOG_AUTH_CACHE_SECONDS", "0.5")
+
+    assert Settings().auth_cache_seconds == 0.5
+
+
+@pytest.mark.parametrize("seconds", [0, 60])
+def test_the_auth_cache_seconds_may_be_0_to_60(seconds: float) -> None:
+    assert Settings(auth_cache_seconds=seconds).auth_cache_seconds == seconds
+
+
+@pytest.mark.parametrize("seconds", [-0.1, 60.1])
+def test_the_auth_cache_seconds_outside_0_to_60_are_refused(seconds: float) -> None:
+    with pytest.raises(ValidationError, match="auth_cache_seconds"):
+        Settings(auth_cache_seconds=seconds)
