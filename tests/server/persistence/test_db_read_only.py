@@ -16,6 +16,7 @@ from microblog_server.persistence import (
     create_session_factory,
     upgrade,
 )
+from microblog_server.persistence.engine import SQLITE_POOL_SIZE
 from microblog_server.services import UnitOfWork
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -74,3 +75,16 @@ def test_a_read_only_unit_of_work_refuses_to_commit(impatient_engine: Engine) ->
 
     with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
         assert reader.users.get_by_username("dana") is None
+
+
+def test_a_sqlite_file_engine_keeps_a_connection_per_worker_thread_open(
+    impatient_engine: Engine,
+) -> None:
+    # Past the default pool of 5, each busy moment opened and closed connections (a
+    # connect and three PRAGMAs each): the pool now holds one per worker thread.
+    connections = [impatient_engine.connect() for _ in range(SQLITE_POOL_SIZE)]
+    for connection in connections:
+        connection.close()
+
+    assert impatient_engine.pool.checkedin() == SQLITE_POOL_SIZE  # type: ignore[attr-defined]
+    assert SQLITE_POOL_SIZE >= 40  # anyio's default worker-thread limit
