@@ -32,6 +32,8 @@ class Call:
     """The state of one logical call across its attempts.
 
     ``retryable`` and ``retry_after`` are set by the attempt that failed, for the policy.
+    ``maybe_applied`` records that an earlier attempt may have been carried out by the
+    service although its answer never arrived (lost, timed out, or a 5xx).
     """
 
     method: str
@@ -46,6 +48,7 @@ class Call:
     attempt: int = 0
     retryable: bool = False
     retry_after: float | None = None
+    maybe_applied: bool = False
 
     @property
     def request_id(self) -> str:

@@ -381,6 +381,7 @@ class Transport:
             cls, what = APIConnectionError, "connection lost" if sent else "connection failed"
         else:
             cls, what, sent = APIConnectionError, "transport error", True
+        call.maybe_applied = call.maybe_applied or sent
         call.retryable = not isinstance(exc, requests.exceptions.SSLError) and retry.should_retry(
             call.method, read_timeout=sent, idempotency_key=keyed
         )
@@ -405,6 +406,19 @@ class Transport:
                 response.url,
                 call.request_id,
             )
+        if status == 404 and call.method == "DELETE" and call.maybe_applied:
+            # An earlier attempt's answer was lost and this retry finds nothing to delete:
+            # that attempt did it. Raising NotFoundError would report a done delete as failed.
+            logger.info(
+                "DELETE %s: gone on attempt %d after an unanswered attempt; taken as done "
+                "(request id %s)",
+                urlsplit(call.url).path,
+                call.attempt,
+                call.request_id,
+            )
+            if self.cache is not None:
+                self.cache.discard(response.request.url or "")
+            return Response(204, CaseInsensitiveDict(), None, response.url, call.request_id)
         if status >= 300:
             raise self._error(call, response, retry)
         content = response.content
@@ -431,6 +445,7 @@ class Transport:
         error = error_from_response(response, request_id=call.request_id, now=self.wall_clock())
         status = response.status_code
         keyed = "Idempotency-Key" in call.headers
+        call.maybe_applied = call.maybe_applied or status >= 500
         call.retryable = retry.should_retry(call.method, status=status, idempotency_key=keyed)
         if status == 429 and not self.wait_on_rate_limit:
             call.retryable = False

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 import responses
+import urllib3
 
 import microblog
 
@@ -109,6 +111,50 @@ def test_delete_sends_if_match(http: responses.RequestsMock, client: microblog.C
     client.microposts.get(5).delete()
 
     assert http.calls[-1].request.headers["If-Match"] == '"p1"'
+
+
+def connection_lost() -> requests.ConnectionError:
+    """What requests raises when the connection drops after the request was sent."""
+    reset = ConnectionResetError(104, "Connection reset by peer")
+    return requests.ConnectionError(urllib3.exceptions.ProtocolError("Connection aborted.", reset))
+
+
+def _micropost(client: microblog.Client) -> microblog.Micropost:
+    return client.microposts.get(5)
+
+
+def _user(client: microblog.Client) -> microblog.User:
+    return client.users.get("dana")
+
+
+@pytest.mark.parametrize(
+    ("load_path", "body", "load", "delete_path"),
+    [
+        ("/microposts/5", post_json(), _micropost, "/users/jaime/collection/5"),
+        ("/users/dana", user_json(), _user, "/users/dana"),
+    ],
+    ids=["micropost", "user"],
+)
+def test_a_delete_whose_answer_was_lost_and_whose_retry_gets_404_returns(
+    http: responses.RequestsMock,
+    load_path: str,
+    body: dict[str, Any],
+    load: Callable[[microblog.Client], microblog.Micropost | microblog.User],
+    delete_path: str,
+) -> None:
+    http.get(f"{API}{load_path}", json=body, headers={"ETag": '"p1"'})
+    http.delete(f"{API}{delete_path}", body=connection_lost())
+    http.delete(f"{API}{delete_path}", json=problem(404, "not_found"), status=404)
+    waits: list[float] = []
+    with microblog.Client(BASE, token="t0k3n", sleep=waits.append) as retrying:
+        resource = load(retrying)
+
+        resource.delete()
+
+    deletes = [call.request for call in http.calls if call.request.method == "DELETE"]
+    assert len(deletes) == 2
+    assert all(request.headers["If-Match"] == '"p1"' for request in deletes)
+    assert len(waits) == 1
 
 
 def test_the_author_costs_one_get_once(
