@@ -37,7 +37,8 @@ class AuthService:
         clock: The time source (expiry is checked against it, not the system clock).
         secret_key: Signs the tokens.
         token_ttl: Token lifetime in seconds.
-        cache: Recently authenticated tokens; none kept when omitted.
+        tokens: Recently authenticated tokens, shared with :class:`UserService` (which
+            forgets a deleted user's); none kept when omitted.
     """
 
     def __init__(
@@ -48,14 +49,14 @@ class AuthService:
         *,
         secret_key: str,
         token_ttl: int,
-        cache: TokenCache | None = None,
+        tokens: TokenCache | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._passwords = passwords
         self._clock = clock
         self._secret_key = secret_key
         self._token_ttl = token_ttl
-        self._cache = cache if cache is not None else TokenCache(clock, seconds=0)
+        self._tokens = tokens if tokens is not None else TokenCache(clock, seconds=0)
 
     def login(self, username: str, password: str) -> IssuedToken:
         """Exchange a username and password for an access token.
@@ -88,17 +89,18 @@ class AuthService:
             Unauthenticated: The token is malformed, forged, not HS256, expired, revoked,
                 or its user no longer exists.
         """
-        user = self._cache.get(token)
+        user = self._tokens.get(token)
         if user is not None:
             return user
         claims = self._decode(token)
+        generation = self._tokens.generation
         with self._uow_factory(read_only=True) as uow:
             if uow.tokens.is_revoked(str(claims["jti"])):
                 raise Unauthenticated("the token was revoked")
             user = uow.users.get(int(claims["sub"]))
         if user is None or int(claims["iat"]) < int(user.created_at.timestamp()):
             raise Unauthenticated("the token's user no longer exists")
-        self._cache.put(token, user, expires_at=int(claims["exp"]))
+        self._tokens.put(token, user, expires_at=int(claims["exp"]), generation=generation)
         return user
 
     def recall(self, token: str) -> User | None:
@@ -106,7 +108,7 @@ class AuthService:
 
         ``None`` means "not known": call :meth:`authenticate`. Safe on the event loop.
         """
-        return self._cache.get(token)
+        return self._tokens.get(token)
 
     def revoke(self, token: str) -> None:
         """Revoke a valid token so it no longer authenticates (idempotent).
@@ -122,7 +124,7 @@ class AuthService:
                 str(claims["jti"]), expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC)
             )
             uow.commit()
-        self._cache.forget(token)
+        self._tokens.forget(token)
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:

@@ -104,7 +104,7 @@ def wire_services(
             now,
             secret_key=settings.resolved_secret_key(),
             token_ttl=settings.token_ttl,
-            cache=tokens,
+            tokens=tokens,
         ),
         idempotency=IdempotencyService(uow_factory, now, ttl=settings.idempotency_ttl),
         uow_factory=uow_factory,

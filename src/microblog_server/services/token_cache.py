@@ -47,6 +47,16 @@ class TokenCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """A counter that moves whenever a token or a user is forgotten.
+
+        Read it before checking a token against the database and hand it to :meth:`put`:
+        an answer read before a revocation committed is then not stored after it.
+        """
+        return self._generation
 
     def get(self, token: str) -> User | None:
         """Return the user of a token authenticated less than ``seconds`` ago, else ``None``.
@@ -66,18 +76,22 @@ class TokenCache:
             self._entries.move_to_end(token)
             return entry.user
 
-    def put(self, token: str, user: User, *, expires_at: float) -> None:
+    def put(self, token: str, user: User, *, expires_at: float, generation: int) -> None:
         """Remember that ``token`` stands for ``user``, no later than the token's expiry.
 
         Args:
             token: The bearer token, as presented.
             user: Its user, as just read from the database.
             expires_at: The token's own expiry (POSIX seconds).
+            generation: :attr:`generation` as read before the database was; when a token
+                or user was forgotten since, nothing is stored (the answer may be stale).
         """
         if not self.seconds:
             return
         until = min(self._clock().timestamp() + self.seconds, expires_at)
         with self._lock:
+            if generation != self._generation:
+                return
             self._entries[token] = _Entry(user, until)
             self._entries.move_to_end(token)
             while len(self._entries) > self.max_entries:
@@ -86,11 +100,13 @@ class TokenCache:
     def forget(self, token: str) -> None:
         """Drop one token (it was revoked)."""
         with self._lock:
+            self._generation += 1
             self._entries.pop(token, None)
 
     def forget_user(self, user_id: int) -> None:
         """Drop every token of one user (the user was deleted)."""
         with self._lock:
+            self._generation += 1
             stale = [token for token, entry in self._entries.items() if entry.user.id == user_id]
             for token in stale:
                 del self._entries[token]

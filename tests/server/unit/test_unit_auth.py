@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from datetime import timedelta
+from types import TracebackType
 
 import jwt
 import pytest
@@ -284,3 +286,44 @@ def test_recall_knows_only_tokens_that_authenticated_and_does_no_io(
     assert checked is not None
     assert checked.id == dana.id
     assert opened_by_recall == 0
+
+
+class _ReadThenRevoke(FakeUnitOfWork):
+    """A read-only unit of work after whose read another thread revokes a token."""
+
+    def __init__(self, database: FakeDatabase, revoke: Callable[[], None]) -> None:
+        super().__init__(database, read_only=True)
+        self._revoke = revoke
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        super().__exit__(exc_type, exc, tb)
+        self._revoke()
+
+
+def test_a_revocation_during_a_check_is_not_undone_by_the_cache(
+    database: FakeDatabase, still: FakeClock
+) -> None:
+    # authenticate reads "not revoked", then revoke commits and forgets the token, then
+    # authenticate would store its (now stale) answer: the cache must refuse it.
+    holder: dict[str, Services] = {}
+    interleave: list[Callable[[], None]] = []
+
+    def factory(*, read_only: bool = False) -> FakeUnitOfWork:
+        if read_only and interleave:
+            return _ReadThenRevoke(database, interleave.pop())
+        return database.uow(read_only=read_only)
+
+    services = holder["s"] = wire_services(Settings.for_tests(), factory, clock=still)
+    services.users.register("dana", "dana-password")
+    token = services.auth.login("dana", "dana-password").access_token
+    interleave.append(lambda: holder["s"].auth.revoke(token))
+
+    services.auth.authenticate(token)  # in flight when the revocation lands
+
+    with pytest.raises(Unauthenticated, match="revoked"):
+        services.auth.authenticate(token)
