@@ -43,10 +43,12 @@ def _version() -> str:
 
 def _storage_errors() -> tuple[type[Exception], ...]:
     # The wiring is the one place that knows the storage is SQLAlchemy: its connection
-    # errors (database unreachable, locked past the busy timeout) are a 503, not a bug.
+    # errors (database unreachable, locked past the busy timeout, no pooled connection
+    # free within the pool timeout) are a 503, not a bug.
     from sqlalchemy.exc import DisconnectionError, OperationalError  # noqa: PLC0415
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError  # noqa: PLC0415
 
-    return (OperationalError, DisconnectionError)
+    return (OperationalError, DisconnectionError, PoolTimeoutError)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:

@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from microblog_server.api import create_app
 from microblog_server.persistence import build_services
@@ -201,22 +202,31 @@ def _login(client: TestClient) -> dict[str, str]:
 
 
 class _Unreachable:
-    """Users service whose database does not answer."""
+    """Users service whose database does not answer (with ``error``)."""
 
-    def __init__(self, inner: object) -> None:
+    def __init__(self, inner: object, error: Exception) -> None:
         self._inner = inner
+        self._error = error
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def get(self, username: str) -> None:
-        raise OperationalError("SELECT 1", {}, Exception("unable to open database file"))
+        raise self._error
 
 
-def test_an_unreachable_database_is_503_with_retry_after() -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("SELECT 1", {}, Exception("unable to open database file")),
+        PoolTimeoutError("QueuePool limit of size 40 overflow 0 reached, unable to open"),
+    ],
+    ids=["unreachable", "pool-exhausted"],
+)
+def test_an_unreachable_database_is_503_with_retry_after(error: Exception) -> None:
     settings = Settings.for_tests()
     services = build_services(settings)
-    broken = dataclasses.replace(services, users=cast("Any", _Unreachable(services.users)))
+    broken = dataclasses.replace(services, users=cast("Any", _Unreachable(services.users, error)))
     with TestClient(create_app(settings, services=broken)) as client:
         response = client.get("/api/v1/users/dana", headers=_login(client))
     services.close()
