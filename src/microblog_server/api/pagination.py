@@ -76,8 +76,7 @@ async def page_params(
 ) -> PageParams:
     """Read ``size`` and ``cursor``; a cursor that does not verify is 400 ``invalid_cursor``.
 
-    ``async`` only to run on the event loop: it does no I/O, and a plain ``def`` dependency
-    would cost a hop to the thread pool.
+    ``async`` for the reason given in :mod:`microblog_server.api.deps`.
     """
     if cursor is None:
         return PageParams(size, None, None, request, response)

@@ -86,7 +86,8 @@ class SqlAlchemyRepository(Generic[RowT]):
 
         A Core query, not ``Session.get``: the row comes back as plain values, without
         building and tracking an ORM object (on a GET that was most of the database cost).
-        Writes in this package flush as they go, so the row is what the transaction sees.
+        It runs through the session, whose autoflush sends pending ORM writes first, so the
+        row is what the transaction sees.
         """
         parameters = {f"pk_{i}": value for i, value in enumerate(primary_key)}
         return self.session.execute(_by_primary_key(self.row_type), parameters).first()
