@@ -3,10 +3,13 @@
 This is the README's test command and what ``.ci/run`` calls: lint, format, types,
 tests (with warnings as errors) and the documentation (with warnings as errors).
 Run it from the repository root with the project's virtual environment's Python.
+With ``MICROBLOG_TEST_POSTGRES_URL`` set, the persistence tests also run on that
+PostgreSQL database; without it they skip those variants (nothing is installed here).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -14,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+POSTGRES_URL_VARIABLE = "MICROBLOG_TEST_POSTGRES_URL"
 
 GATES: list[tuple[str, list[str]]] = [
     ("lint", [str(BIN / "ruff"), "check", "."]),
@@ -39,10 +43,22 @@ GATES: list[tuple[str, list[str]]] = [
 ]
 
 
+def postgres_note() -> str:
+    """Say whether the persistence tests will also run on PostgreSQL, and how to make them."""
+    if os.environ.get(POSTGRES_URL_VARIABLE):
+        return f"    persistence tests on SQLite and PostgreSQL ({POSTGRES_URL_VARIABLE} is set)"
+    return (
+        f"    persistence tests on SQLite only: set {POSTGRES_URL_VARIABLE} to add PostgreSQL"
+        " (docs/service/index.md)"
+    )
+
+
 def main() -> int:
     """Run the gates; return the exit status of the first that fails, else 0."""
     for name, command in GATES:
         print(f"==> {name}", flush=True)
+        if name == "tests":
+            print(postgres_note(), flush=True)
         started = time.monotonic()
         status = subprocess.run(command, cwd=ROOT, check=False).returncode
         elapsed = time.monotonic() - started

@@ -24,11 +24,14 @@ def alembic_config(engine: Engine) -> Config:
     """Return an Alembic configuration that migrates through ``engine``.
 
     The engine travels in ``config.attributes`` so an in-memory SQLite database (one
-    shared connection) is migrated in place.
+    shared connection) is migrated in place. The URL is escaped for Alembic's
+    ``configparser`` (``%`` starts an interpolation there), since a URL-encoded password or
+    query (``options=-csearch_path%3D...`` on PostgreSQL) carries ``%`` signs.
     """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["engine"] = engine
     return config
 

@@ -12,6 +12,9 @@ from sqlalchemy import Engine, event
 from microblog_server.domain import Keyset
 from microblog_server.services import UnitOfWork, UnitOfWorkFactory
 
+# EXPLAIN QUERY PLAN and its wording are SQLite's; PostgreSQL's planner is not pinned here.
+pytestmark = pytest.mark.sqlite_only
+
 CURSOR = Keyset(at=datetime(2026, 11, 1, 9, 0, tzinfo=UTC), id=500)
 
 Statement = tuple[str, Any]

@@ -19,6 +19,9 @@ from microblog_server.persistence import (
 from microblog_server.persistence.engine import SQLITE_POOL_SIZE
 from microblog_server.services import UnitOfWork
 
+# SQLite's write lock and connection pool: PostgreSQL has row locks and MVCC instead.
+pytestmark = pytest.mark.sqlite_only
+
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 

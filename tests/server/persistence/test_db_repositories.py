@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -40,6 +40,31 @@ def test_nothing_is_kept_without_a_commit(uow_factory: UnitOfWorkFactory) -> Non
 
     with uow_factory() as uow:
         assert uow.users.get_by_username("dana") is None
+
+
+def test_timestamps_in_any_zone_are_kept_as_utc_instants_and_ordered_by_instant(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    paris_summer = timezone(timedelta(hours=2))
+    with uow_factory() as uow:
+        earlier = uow.users.add(
+            username="early",
+            display_name="",
+            bio="",
+            password_hash="hash",
+            created_at=datetime(2026, 7, 1, 10, 30, tzinfo=paris_summer),  # 08:30 UTC
+        )
+        later = _add_user(uow, "later")  # T0: 09:00 UTC
+        uow.commit()
+
+    with uow_factory() as uow:
+        listed = uow.users.list(prefix=None, after=None, limit=10)
+        stored = uow.users.get(earlier.id)
+
+    assert [u.id for u in listed] == [later.id, earlier.id]
+    assert stored is not None
+    assert stored.created_at == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    assert stored.created_at.utcoffset() == timedelta(0)
 
 
 def test_user_prefix_search_escapes_like_wildcards(uow_factory: UnitOfWorkFactory) -> None:
@@ -213,6 +238,17 @@ def test_micropost_update_and_delete_compare_versions(uow_factory: UnitOfWorkFac
         assert not uow.microposts.delete(post.id, expected_version=1)
         assert uow.microposts.delete(post.id, expected_version=2)
         assert uow.microposts.get(post.id) is None
+
+
+def test_a_micropost_id_past_32_bits_is_simply_not_found(uow_factory: UnitOfWorkFactory) -> None:
+    # The API accepts ids up to 2**63 - 1; PostgreSQL's integer column is 32 bits.
+    huge = 2**63 - 1
+    with uow_factory() as uow:
+        assert uow.microposts.get(huge) is None
+        assert not uow.microposts.update(
+            huge, text="x", referenced_id=None, mention_ids=[], updated_at=T0, expected_version=1
+        )
+        assert not uow.microposts.delete(huge, expected_version=None)
 
 
 def test_revoked_tokens_are_remembered_until_they_expire(uow_factory: UnitOfWorkFactory) -> None:

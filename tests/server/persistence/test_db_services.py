@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
 from threading import Thread
 
 import pytest
@@ -10,6 +9,8 @@ from microblog_server.domain import Keyset, MicropostDraft, NotFound, Unauthenti
 from microblog_server.persistence import build_services
 from microblog_server.services import Services
 from microblog_server.settings import Settings
+
+from .conftest import MakeDatabaseUrl
 
 
 def test_an_in_memory_database_works_across_units_of_work() -> None:
@@ -23,9 +24,9 @@ def test_an_in_memory_database_works_across_units_of_work() -> None:
         services.close()
 
 
-def test_two_service_sets_share_nothing(tmp_path: Path) -> None:
-    first = build_services(Settings.for_tests(database_url=f"sqlite:///{tmp_path / 'a.db'}"))
-    second = build_services(Settings.for_tests(database_url=f"sqlite:///{tmp_path / 'b.db'}"))
+def test_two_service_sets_share_nothing(make_database_url: MakeDatabaseUrl) -> None:
+    first = build_services(Settings.for_tests(database_url=make_database_url("a")))
+    second = build_services(Settings.for_tests(database_url=make_database_url("b")))
     try:
         first.users.register("dana", "dana-password")
 
@@ -100,10 +101,29 @@ def test_concurrent_follows_of_the_same_pair_record_one_edge(services: Services)
     assert services.users.get("jaime").followers_count == 1
 
 
-def test_the_demo_dataset_is_reproducible_and_loaded_once(tmp_path: Path) -> None:
+def test_concurrent_claims_of_one_idempotency_key_let_one_request_run(
+    services: Services,
+) -> None:
+    outcomes: list[bool] = []
+
+    def claim() -> None:
+        outcomes.append(services.idempotency.begin("user:1", "key", "fingerprint") is None)
+
+    threads = [Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == [False] * 7 + [True]
+
+
+def test_the_demo_dataset_is_reproducible_and_loaded_once(
+    make_database_url: MakeDatabaseUrl,
+) -> None:
     texts = []
-    for name in ["one.db", "two.db"]:
-        services = build_services(Settings.for_tests(database_url=f"sqlite:///{tmp_path / name}"))
+    for name in ["one", "two"]:
+        services = build_services(Settings.for_tests(database_url=make_database_url(name)))
         try:
             summary = seed(services)
             again = seed(services)
