@@ -8,7 +8,6 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from microblog._auth import BearerAuth
 from microblog._cache import ETagCache
@@ -18,7 +17,7 @@ from microblog._errors import AuthenticationError, ResponseDecodeError
 from microblog._hooks import Hooks
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
-from microblog._transport import Response, Transport
+from microblog._transport import ClientAdapter, Response, Transport
 from microblog._version import __version__
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ class Client:
         self._owns_session = session is None
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_maxsize=pool_size, max_retries=0)
+            adapter = ClientAdapter(pool_maxsize=pool_size, max_retries=0)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
         self._transport = Transport(

@@ -35,11 +35,12 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_environ_proxies
+from requests.utils import get_encoding_from_headers, get_environ_proxies
 
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from microblog._auth import BearerAuth
     from microblog._config import Retry
 
-__all__ = ["Response", "Transport"]
+__all__ = ["ClientAdapter", "Response", "Transport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,31 @@ def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> 
     for key in [k for k, v in merged.items() if v is None]:
         del merged[key]
     return merged
+
+
+class ClientAdapter(HTTPAdapter):
+    """The adapter a client mounts on a session it creates itself.
+
+    ``requests``' own, except that a response without ``Set-Cookie`` (the service sends
+    none) skips the cookie parsing ``build_response`` does for every response: a mock
+    request, a mock response and a cookie-policy pass for nothing. A response that sets a
+    cookie is built by ``HTTPAdapter.build_response`` itself.
+    """
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        """Build the response as ``HTTPAdapter.build_response`` does (see the class)."""
+        if "Set-Cookie" in resp.headers:
+            return super().build_response(req, resp)
+        response = requests.Response()
+        response.status_code = resp.status
+        response.headers = CaseInsensitiveDict(resp.headers)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.raw = resp
+        response.reason = resp.reason
+        response.url = req.url.decode("utf-8") if isinstance(req.url, bytes) else req.url or ""
+        response.request = req
+        response.connection = self
+        return response
 
 
 class Transport:
@@ -231,7 +257,22 @@ class Transport:
         )
         if policy.retrying is None:
             return self._attempt(call, policy)
-        return policy.retrying(self._attempt, call, policy)
+        # Most calls succeed at once: the first attempt runs outside tenacity, which is
+        # entered only for a retryable failure, replaying that failure as its first attempt
+        # so that its counting, waits and hooks are exactly what they would have been.
+        try:
+            return self._attempt(call, policy)
+        except MicroblogError as first:
+            if not call.retryable:
+                raise
+            replay: list[MicroblogError] = [first]
+
+        def attempt(call: Call, policy: CallPolicy) -> Response:
+            if replay:
+                raise replay.pop()
+            return self._attempt(call, policy)
+
+        return policy.retrying(attempt, call, policy)
 
     def _attempt(self, call: Call, policy: CallPolicy) -> Response:
         call.attempt += 1

@@ -136,6 +136,19 @@ Converter = Any  # Callable[[object, str], Any]; Any keeps the per-field tables 
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
+_CONVERSIONS: dict[type, tuple[tuple[str, Converter, str], ...]] = {}
+
+
+def _conversions(cls: type[Resource]) -> tuple[tuple[str, Converter, str], ...]:
+    """Each converted field of a resource class with its converter and its error label."""
+    found = _CONVERSIONS.get(cls)
+    if found is None:
+        found = _CONVERSIONS[cls] = tuple(
+            (name, convert, f"{cls.__name__}.{name}") for name, convert in cls._CONVERTERS.items()
+        )
+    return found
+
+
 class Resource:
     """Base of :class:`~microblog.User` and :class:`~microblog.Micropost`.
 
@@ -164,8 +177,9 @@ class Resource:
     def _from_data(cls, client: Requester | None, data: object, etag: str | None = None) -> Self:
         """Build a loaded object from a JSON representation (raises :class:`Malformed`)."""
         obj = cls.__new__(cls)
-        obj._apply(data, etag)
-        obj._bind(client, etag)
+        obj._apply(data, etag)  # sets the fields, the ETag and the snapshot
+        object.__setattr__(obj, "_client", client)
+        object.__setattr__(obj, "_related", {})
         return obj
 
     @classmethod
@@ -206,8 +220,8 @@ class Resource:
         body = as_object(data, type(self).__name__)
         set_ = object.__setattr__
         extra = {key: value for key, value in body.items() if key not in self._CONVERTERS}
-        for name, convert in self._CONVERTERS.items():
-            set_(self, name, convert(body.get(name), f"{type(self).__name__}.{name}"))
+        for name, convert, what in _conversions(type(self)):
+            set_(self, name, convert(body.get(name), what))
         set_(self, "extra", extra)
         set_(self, "_etag", etag)
         set_(self, "_loaded", True)  # noqa: FBT003
