@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Dialect,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ID_TYPE",
     "Base",
     "FollowRow",
     "IdempotencyKeyRow",
@@ -42,6 +44,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: The type of every id and every column referencing one: 64-bit, as the API's ids are
+#: (up to 2**63 - 1). BIGINT on PostgreSQL (a BIGSERIAL primary key); exactly INTEGER on
+#: SQLite, already 64-bit there, where only ``INTEGER PRIMARY KEY`` is the rowid that
+#: AUTOINCREMENT needs.
+ID_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -84,7 +93,7 @@ class UserRow(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(30))
     username_key: Mapped[str] = mapped_column(String(30), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
@@ -106,10 +115,12 @@ class MicropostRow(Base):
         {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(ID_TYPE, primary_key=True, autoincrement=True)
+    author_id: Mapped[int] = mapped_column(ID_TYPE, ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(255))
-    referenced_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    referenced_id: Mapped[int | None] = mapped_column(
+        ID_TYPE, ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -122,10 +133,10 @@ class MentionRow(Base):
     __table_args__ = (Index("ix_mentions_user_id", "user_id"),)
 
     micropost_id: Mapped[int] = mapped_column(
-        ForeignKey("microposts.id", ondelete="CASCADE"), primary_key=True
+        ID_TYPE, ForeignKey("microposts.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ID_TYPE, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer)
 
@@ -141,10 +152,10 @@ class FollowRow(Base):
     )
 
     follower_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ID_TYPE, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     followed_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ID_TYPE, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime]
 

@@ -3,11 +3,29 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import Engine, text
 
 from microblog_server.domain import Conflict, IdempotencyRecord, Keyset, User
 from microblog_server.services import UnitOfWork, UnitOfWorkFactory
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def _start_ids_at(engine: Engine, first: int) -> None:
+    """Make the next user and the next micropost get id ``first``."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            for sequence in ("users_id_seq", "microposts_id_seq"):
+                connection.execute(text(f"ALTER SEQUENCE {sequence} RESTART WITH {first}"))
+        else:  # SQLite's AUTOINCREMENT continues after the largest id it has handed out
+            connection.execute(
+                text("INSERT INTO sqlite_sequence (name, seq) VALUES ('users', :seq)"),
+                {"seq": first - 1},
+            )
+            connection.execute(
+                text("INSERT INTO sqlite_sequence (name, seq) VALUES ('microposts', :seq)"),
+                {"seq": first - 1},
+            )
 
 
 def _add_user(uow: UnitOfWork, name: str, minutes: int = 0) -> User:
@@ -241,7 +259,7 @@ def test_micropost_update_and_delete_compare_versions(uow_factory: UnitOfWorkFac
 
 
 def test_a_micropost_id_past_32_bits_is_simply_not_found(uow_factory: UnitOfWorkFactory) -> None:
-    # The API accepts ids up to 2**63 - 1; PostgreSQL's integer column is 32 bits.
+    # The API accepts ids up to 2**63 - 1; the id columns hold them (BIGINT on PostgreSQL).
     huge = 2**63 - 1
     with uow_factory() as uow:
         assert uow.microposts.get(huge) is None
@@ -249,6 +267,43 @@ def test_a_micropost_id_past_32_bits_is_simply_not_found(uow_factory: UnitOfWork
             huge, text="x", referenced_id=None, mention_ids=[], updated_at=T0, expected_version=1
         )
         assert not uow.microposts.delete(huge, expected_version=None)
+
+
+def test_ids_past_32_bits_are_handed_out_stored_and_read_back(
+    engine: Engine, uow_factory: UnitOfWorkFactory
+) -> None:
+    first = 2**33 + 5
+    _start_ids_at(engine, first)
+    with uow_factory() as uow:
+        dana, jaime = _add_user(uow, "dana"), _add_user(uow, "jaime", 1)
+        uow.follows.add(dana.id, jaime.id, created_at=T0)
+        post = uow.microposts.add(
+            author_id=jaime.id,
+            text="@dana",
+            referenced_id=dana.id,
+            mention_ids=[dana.id],
+            created_at=T0,
+        )
+        uow.commit()
+
+    with uow_factory() as uow:
+        stored = uow.microposts.get(post.id)
+        timeline = uow.microposts.timeline(dana.id, after=None, limit=10)
+        updated = uow.microposts.update(
+            post.id,
+            text="@dana again",
+            referenced_id=dana.id,
+            mention_ids=[dana.id],
+            updated_at=T0,
+            expected_version=1,
+        )
+        uow.commit()
+
+    assert (dana.id, jaime.id, post.id) == (first, first + 1, first)
+    assert stored is not None
+    assert (stored.author_id, stored.referenced, stored.mentions) == (jaime.id, "dana", ["dana"])
+    assert [p.id for p in timeline] == [post.id]
+    assert updated
 
 
 def test_revoked_tokens_are_remembered_until_they_expire(uow_factory: UnitOfWorkFactory) -> None:

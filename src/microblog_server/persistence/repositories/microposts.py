@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, bindparam, delete, func, literal, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from sqlalchemy import BindParameter, Select
+    from sqlalchemy import Select
 
     from microblog_server.domain import Keyset
 
@@ -47,21 +47,15 @@ _VIEW = (
     .join_from(_POSTS, _AUTHOR, _AUTHOR.c.id == _POSTS.c.author_id)
     .outerjoin(_ADDRESSEE, _ADDRESSEE.c.id == _POSTS.c.referenced_id)
 )
-# Ids reach us from URLs, up to 2**63 - 1; the id columns are 32-bit on PostgreSQL, whose
-# driver casts each parameter to its column's type: bound as BIGINT, a larger id matches
-# no row instead of failing with "integer out of range" (SQLite: the same integer).
-_BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id", type_=BigInteger))
+# Ids reach us from URLs, up to 2**63 - 1: the id columns are 64-bit on every database
+# (BIGINT on PostgreSQL), so an id no row has is simply not found.
+_BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id"))
 _MENTIONED = (
     select(_MENTIONS.c.micropost_id, USERS.c.username)
     .join(USERS, USERS.c.id == _MENTIONS.c.user_id)
     .where(_MENTIONS.c.micropost_id.in_(bindparam("ids", expanding=True)))
     .order_by(_MENTIONS.c.micropost_id, _MENTIONS.c.position)
 )
-
-
-def _outside_id(micropost_id: int) -> BindParameter[int]:
-    """Bind an id that came from outside as a 64-bit integer (see :data:`_BY_ID`)."""
-    return literal(micropost_id, BigInteger)
 
 
 class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
@@ -155,7 +149,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         expected_version: int | None,
     ) -> bool:
         """Compare-and-set text and addressee, rewrite mentions, bump the version."""
-        query = update(MicropostRow).where(MicropostRow.id == _outside_id(micropost_id))
+        query = update(MicropostRow).where(MicropostRow.id == micropost_id)
         if expected_version is not None:
             query = query.where(MicropostRow.version == expected_version)
         result = self.session.execute(
@@ -175,12 +169,10 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
 
     def delete(self, micropost_id: int, *, expected_version: int | None) -> bool:
         """Delete a micropost and its mentions (compare-and-set on the version)."""
-        query = delete(MicropostRow).where(MicropostRow.id == _outside_id(micropost_id))
+        query = delete(MicropostRow).where(MicropostRow.id == micropost_id)
         if expected_version is not None:
             query = query.where(MicropostRow.version == expected_version)
-        self.session.execute(
-            delete(MentionRow).where(MentionRow.micropost_id == _outside_id(micropost_id))
-        )
+        self.session.execute(delete(MentionRow).where(MentionRow.micropost_id == micropost_id))
         result = self.session.execute(query.execution_options(synchronize_session=False))
         self.session.expire_all()
         return bool(result.rowcount)  # type: ignore[attr-defined]
