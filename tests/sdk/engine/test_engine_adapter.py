@@ -41,7 +41,8 @@ def test_a_response_without_cookies_is_built_as_requests_builds_it(
     headers: dict[str, str],
 ) -> None:
     prepared = _prepared()
-    ours = ClientAdapter().build_response(prepared, _raw(headers))
+    adapter = ClientAdapter()
+    ours = adapter.build_response(prepared, _raw(headers))
     theirs = HTTPAdapter().build_response(prepared, _raw(headers))
 
     assert (ours.status_code, ours.reason, ours.url, ours.encoding) == (
@@ -52,6 +53,7 @@ def test_a_response_without_cookies_is_built_as_requests_builds_it(
     )
     assert dict(ours.headers) == dict(theirs.headers)
     assert ours.request is prepared
+    assert ours.connection is adapter  # auth handlers resend through it (HTTPDigestAuth)
     assert ours.json() == {"id": 1}
     assert len(ours.cookies) == 0
 

@@ -12,6 +12,7 @@ query plans, SQLite's locking) run on SQLite alone.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -32,7 +33,9 @@ from microblog_server.settings import Settings
 
 POSTGRES_URL_VARIABLE = "MICROBLOG_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
-SCHEMA_PREFIX = "microblog_test_"
+# Unique per test session: two runs against one database (two checkouts, CI beside a local
+# run) must not drop each other's schemas.
+SCHEMA_PREFIX = f"microblog_test_{uuid.uuid4().hex[:8]}_"
 # A connection a failed test left in a transaction fails the next drop instead of hanging it.
 LOCK_TIMEOUT = text("SET LOCAL lock_timeout = '10s'")
 
