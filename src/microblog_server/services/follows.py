@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from microblog_server.domain import FieldError, InvalidInput, Keyset, PageResult, UserView
 from microblog_server.services.paging import check_size, to_page
@@ -90,18 +90,7 @@ class FollowService:
             NotFound: No such user.
             InvalidInput: ``size`` out of range.
         """
-        check_size(size)
-        with self._uow_factory(read_only=True) as uow:
-            user = require_user(uow, username)
-            rows = uow.follows.following(user.id, after=after, before=before, limit=size + 1)
-            return to_page(
-                rows,
-                size,
-                _follow_key,
-                lambda page: _present(uow, page),
-                after=after,
-                before=before,
-            )
+        return self._edges(username, "following", size=size, after=after, before=before)
 
     def followers(
         self,
@@ -117,10 +106,22 @@ class FollowService:
             NotFound: No such user.
             InvalidInput: ``size`` out of range.
         """
+        return self._edges(username, "followers", size=size, after=after, before=before)
+
+    def _edges(
+        self,
+        username: str,
+        direction: Literal["following", "followers"],
+        *,
+        size: int,
+        after: Keyset | None,
+        before: Keyset | None,
+    ) -> PageResult[UserView]:
         check_size(size)
         with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
-            rows = uow.follows.followers(user.id, after=after, before=before, limit=size + 1)
+            edges = uow.follows.following if direction == "following" else uow.follows.followers
+            rows = edges(user.id, after=after, before=before, limit=size + 1)
             return to_page(
                 rows,
                 size,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from microblog_server.services.clock import Clock
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["MAX_BATCH", "MicropostService", "micropost_key"]
+__all__ = ["MAX_BATCH", "MicropostService", "micropost_key", "require_author"]
 
 MAX_BATCH = 100
 
@@ -267,10 +267,15 @@ def _require_owned(uow: UnitOfWork, username: str, micropost_id: int) -> Micropo
     return post
 
 
-def _require_own_post(uow: UnitOfWork, actor: User, username: str, micropost_id: int) -> Micropost:
-    post = _require_owned(uow, username, micropost_id)
+def require_author(actor: User, post: Micropost) -> None:
+    """Raise ``Forbidden`` unless the actor wrote the micropost (only authors change one)."""
     if actor.id != post.author_id:
         raise Forbidden("only the author may change a micropost")
+
+
+def _require_own_post(uow: UnitOfWork, actor: User, username: str, micropost_id: int) -> Micropost:
+    post = _require_owned(uow, username, micropost_id)
+    require_author(actor, post)
     return post
 
 

@@ -24,12 +24,12 @@ from microblog_server.domain import (
     validate_username,
 )
 from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from microblog_server.services.clock import Clock
     from microblog_server.services.passwords import Passwords
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
-    from microblog_server.services.token_cache import TokenCache
 
 __all__ = ["UserService", "present_users", "require_self", "require_user"]
 
@@ -65,7 +65,8 @@ class UserService:
         uow_factory: Opens a unit of work per use case.
         passwords: Hashes new passwords.
         clock: The time source.
-        tokens: The authenticated-token cache, told when a user is deleted.
+        tokens: The authenticated-token cache shared with the auth service, told when a
+            user is deleted; none kept when omitted.
     """
 
     def __init__(
@@ -79,7 +80,7 @@ class UserService:
         self._uow_factory = uow_factory
         self._passwords = passwords
         self._clock = clock
-        self._tokens = tokens
+        self._tokens = tokens if tokens is not None else TokenCache(clock, seconds=0)
 
     def register(
         self, username: str, password: str, *, display_name: str | None = None, bio: str = ""
@@ -245,8 +246,7 @@ class UserService:
                 raise PreconditionFailed("the user changed since the version you have")
             uow.users.delete(user.id)
             uow.commit()
-        if self._tokens is not None:
-            self._tokens.forget_user(user.id)
+        self._tokens.forget_user(user.id)
 
 
 def _user_key(user: User) -> Keyset:

@@ -170,6 +170,21 @@ def test_only_the_author_may_edit_or_delete(
     assert_problem(client.delete(url, headers=jaime), 403, "forbidden")
 
 
+def test_a_non_author_with_a_stale_if_match_is_told_403_not_412(
+    client: TestClient, dana: dict[str, str], jaime: dict[str, str]
+) -> None:
+    url = client.post(COLLECTION, json={"text": "hi"}, headers=dana).headers["location"]
+    stale = {**jaime, "If-Match": '"0123456789abcdef0123456789abcdef"'}
+
+    assert_problem(client.put(url, json={"text": "x"}, headers=stale), 403, "forbidden")
+    assert_problem(client.patch(url, json={"text": "x"}, headers=stale), 403, "forbidden")
+    assert_problem(client.delete(url, headers=stale), 403, "forbidden")
+    assert_problem(
+        client.patch("/api/v1/users/dana", json={"bio": "x"}, headers=stale), 403, "forbidden"
+    )
+    assert_problem(client.delete("/api/v1/users/dana", headers=stale), 403, "forbidden")
+
+
 def test_delete_is_204_and_then_404(client: TestClient, dana: dict[str, str]) -> None:
     url = client.post(COLLECTION, json={"text": "hi"}, headers=dana).headers["location"]
 

@@ -29,7 +29,7 @@ from microblog_server.api.schemas import (
     MicropostPutIn,
 )
 from microblog_server.domain import UNSET, Micropost, MicropostDraft
-from microblog_server.services.microposts import MAX_BATCH
+from microblog_server.services.microposts import MAX_BATCH, require_author
 
 __all__ = ["router"]
 
@@ -171,7 +171,7 @@ def replace_micropost(
 ) -> PlainResponse:
     """Replace the text and addressee of one's own micropost."""
     current = services.microposts.get(username, micropost_id)
-    _check_author(user.id, current)
+    require_author(user, current)  # 403 before If-Match can answer 412
     post = services.microposts.replace(
         user,
         username,
@@ -201,7 +201,7 @@ def edit_micropost(
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
     current = services.microposts.get(username, micropost_id)
-    _check_author(user.id, current)
+    require_author(user, current)  # 403 before If-Match can answer 412
     post = services.microposts.update(
         user,
         username,
@@ -227,7 +227,7 @@ def delete_micropost(
 ) -> PlainResponse:
     """Delete one's own micropost."""
     current = services.microposts.get(username, micropost_id)
-    _check_author(user.id, current)
+    require_author(user, current)  # 403 before If-Match can answer 412
     services.microposts.delete(
         user, username, micropost_id, expected_version=_expected(if_match, current, links)
     )
@@ -250,8 +250,3 @@ def get_micropost_by_id(
 ) -> PlainResponse:
     """Return a micropost by id alone; its ``href`` names the canonical path."""
     return _item(services.microposts.get_by_id(micropost_id), links, if_none_match)
-
-
-def _check_author(user_id: int, post: Micropost) -> None:
-    if post.author_id != user_id:
-        raise ProblemError(403, "forbidden", "only the author may change a micropost")

@@ -16,9 +16,9 @@ from microblog_server.api.deps import (
 )
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
-from microblog_server.api.presenters import present_user
+from microblog_server.api.presenters import Links, present_user
 from microblog_server.api.schemas import SignUpIn, UserOut, UserPage, UserPatchIn
-from microblog_server.domain import UNSET
+from microblog_server.domain import UNSET, UserView
 from microblog_server.services.users import require_self
 
 __all__ = ["router"]
@@ -131,13 +131,7 @@ def edit_user(
     """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent)."""
     current = services.users.get(username)
     require_self(user, current.user)
-    version = expected_version(
-        if_match,
-        present_user(current, links),
-        kind="user",
-        id_=current.user.id,
-        version=current.user.version,
-    )
+    version = _expected(if_match, current, links)
     view = services.users.update(
         user,
         username,
@@ -168,12 +162,17 @@ def delete_user(
     """Delete the caller's account, microposts and follows; their tokens stop working."""
     current = services.users.get(username)
     require_self(user, current.user)
-    version = expected_version(
+    version = _expected(if_match, current, links)
+    services.users.delete(user, username, expected_version=version)
+    return PlainResponse(status_code=204)
+
+
+def _expected(if_match: str | None, current: UserView, links: Links) -> int | None:
+    """The version to compare-and-set against, after checking ``If-Match`` (412)."""
+    return expected_version(
         if_match,
         present_user(current, links),
         kind="user",
         id_=current.user.id,
         version=current.user.version,
     )
-    services.users.delete(user, username, expected_version=version)
-    return PlainResponse(status_code=204)
