@@ -111,7 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.secret_key is None:
         logger.warning("MICROBLOG_SECRET_KEY is not set: a random key lasts until shutdown")
         os.environ["MICROBLOG_SECRET_KEY"] = secrets.token_urlsafe(32)
-    if args.workers > 1 and settings.rate_limit_storage.startswith("memory"):
+    if args.workers > 1 and settings.resolved_rate_limit_storage().startswith("memory"):
         logger.warning("rate limit counters are per worker with memory:// storage")
     options: dict[str, Any] = {
         "factory": True,

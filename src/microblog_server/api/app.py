@@ -17,6 +17,7 @@ from microblog_server.api.openapi import build_openapi
 from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, parse_quota
 from microblog_server.api.request_id import RequestIdMiddleware
 from microblog_server.api.routers import feeds, follows, meta, microposts, token, users
+from microblog_server.api.unavailable import OutageLog, UnavailableMiddleware
 from microblog_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,13 +96,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
+    app.state.outage = OutageLog()
     install_handlers(app, unavailable=_storage_errors())
 
     limits = RateLimits(
         user=parse_quota(settings.rate_limit),
         anonymous=parse_quota(settings.rate_limit_anonymous),
         login=parse_quota(settings.rate_limit_login),
-        storage_uri=settings.rate_limit_storage,
+        storage_uri=settings.resolved_rate_limit_storage(),
     )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
@@ -110,5 +112,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
+    app.add_middleware(UnavailableMiddleware, errors=_storage_errors(), outage=app.state.outage)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -16,6 +16,7 @@ from microblog_server.services.container import Services, wire_services
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from microblog_server.persistence.redis_revocations import RedisRevocations
     from microblog_server.services.clock import Clock
     from microblog_server.settings import Settings
 
@@ -52,7 +53,11 @@ def build_services(
             return False
         return True
 
+    shared = shared_state(settings)
+
     def close() -> None:
+        if shared is not None:
+            shared.close()
         if owned:
             db.dispose()
 
@@ -62,4 +67,17 @@ def build_services(
         clock=clock,
         check_database=check_database,
         close=close,
+        revocations=shared,
+        check_redis=shared.check if shared is not None else None,
     )
+
+
+def shared_state(settings: Settings) -> RedisRevocations | None:
+    """Return the revocation channel of ``settings.redis_url``, or ``None`` without one."""
+    if settings.redis_url is None:
+        return None
+    from microblog_server.persistence.redis_revocations import (  # noqa: PLC0415 - the redis extra
+        RedisRevocations,
+    )
+
+    return RedisRevocations(settings.redis_url)

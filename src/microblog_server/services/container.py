@@ -12,7 +12,7 @@ from microblog_server.services.follows import FollowService
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
 from microblog_server.services.passwords import Passwords
-from microblog_server.services.token_cache import TokenCache
+from microblog_server.services.token_cache import Revocations, TokenCache
 from microblog_server.services.users import UserService
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ class Services:
         passwords: The password hasher.
         clock: The time source.
         check_database: Tells whether the database answers (for ``/health``).
+        check_redis: Tells whether the shared state (Redis) answers; ``None`` when the
+            service shares none.
         close: Releases the database connections.
     """
 
@@ -62,6 +64,7 @@ class Services:
     passwords: Passwords
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
+    check_redis: Callable[[], bool] | None = None
     close: Callable[[], None] = field(default=_nothing)
 
 
@@ -72,6 +75,8 @@ def wire_services(
     clock: Clock | None = None,
     check_database: Callable[[], bool] = _always_ok,
     close: Callable[[], None] = _nothing,
+    revocations: Revocations | None = None,
+    check_redis: Callable[[], bool] | None = None,
 ) -> Services:
     """Build every service over one unit-of-work factory.
 
@@ -81,6 +86,8 @@ def wire_services(
         clock: The time source; the system clock by default.
         check_database: Health probe of the storage.
         close: Releases the storage.
+        revocations: Shares token revocations with the other nodes (Redis).
+        check_redis: Health probe of the shared state.
 
     Returns:
         The services.
@@ -91,7 +98,7 @@ def wire_services(
         memory_cost=settings.password_hash_memory_cost,
         parallelism=settings.password_hash_parallelism,
     )
-    tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
+    tokens = TokenCache(now, seconds=settings.auth_cache_seconds, revocations=revocations)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -111,5 +118,6 @@ def wire_services(
         passwords=passwords,
         clock=now,
         check_database=check_database,
+        check_redis=check_redis,
         close=close,
     )
