@@ -33,7 +33,9 @@ def _count_until_refused(nodes: list[Node], token: str) -> int:
 
 
 @pytest.fixture(scope="module", params=["redis", "memory"])
-def quota_pair(request: pytest.FixtureRequest, cluster: Cluster) -> Iterator[tuple[str, list[Node]]]:
+def quota_pair(
+    request: pytest.FixtureRequest, cluster: Cluster
+) -> Iterator[tuple[str, list[Node]]]:
     """Two more nodes with a small per-user quota: counted in Redis (the default with
     MICROBLOG_REDIS_URL), or in each process (MICROBLOG_RATE_LIMIT_STORAGE=memory://)."""
     overrides = {"MICROBLOG_RATE_LIMIT": f"{QUOTA}/3600"}
