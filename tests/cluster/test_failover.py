@@ -49,13 +49,13 @@ class Worker:
 
 
 @contextmanager
-def load(cluster: Cluster, **client_options: object) -> Iterator[list[Worker]]:
+def load(cluster: Cluster, *, max_retries: int | None = None) -> Iterator[list[Worker]]:
     """Run THREADS workers through the load balancer for the duration of the block."""
     workers = []
     for _ in range(THREADS):
         username, _token = cluster.sign_up()
         client = microblog.Client(
-            cluster.balancer.url, username=username, password=PASSWORD, **client_options
+            cluster.balancer.url, username=username, password=PASSWORD, max_retries=max_retries
         )
         workers.append(Worker(username, client))
     stop = threading.Event()
