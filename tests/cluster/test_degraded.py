@@ -82,6 +82,9 @@ def test_without_postgresql_nodes_answer_503_and_leave_the_balancer(healthy: Clu
         time.sleep(1.5)  # two failed health checks: HAProxy takes every node out
         through = requests.get(f"{healthy.balancer.url}/api/v1/me", headers=headers, timeout=10)
         assert through.status_code == 503
+        assert through.headers["Content-Type"] == "application/problem+json"
+        assert through.headers["Retry-After"] == "5"
+        assert through.json()["code"] == "unavailable"
     finally:
         healthy.postgres.start()
     for node in healthy.nodes:
