@@ -110,7 +110,7 @@ class Cluster:
                 what=f"{node.name} health",
             )
         if restarted:
-            time.sleep(1.5)  # HAProxy: 2 passing checks 500 ms apart, plus a margin
+            time.sleep(2.5)  # HAProxy: 2 passing checks 1 s apart, plus a margin
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from tests.cluster.conftest import Cluster
@@ -79,7 +77,12 @@ def test_without_postgresql_nodes_answer_503_and_leave_the_balancer(healthy: Clu
                 assert me.status_code == 503
                 assert me.headers["Retry-After"]
                 assert me.json()["code"] == "unavailable"
-        time.sleep(1.5)  # two failed health checks: HAProxy takes every node out
+        # Three failed health checks: HAProxy takes every node out, and answers itself.
+        wait_for(
+            lambda: http_status(f"{healthy.balancer.url}/health/live") == 503,
+            timeout=10,
+            what="every node out",
+        )
         through = requests.get(f"{healthy.balancer.url}/api/v1/me", headers=headers, timeout=10)
         assert through.status_code == 503
         assert through.headers["Content-Type"] == "application/problem+json"
