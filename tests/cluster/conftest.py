@@ -1,4 +1,4 @@
-"""The test cluster: PostgreSQL, Redis, three service nodes and HAProxy, once per session.
+"""The test cluster: PostgreSQL, Redis, three service nodes and HAProxy, once for the folder.
 
 Skipped, saying why, where PostgreSQL, redis-server or HAProxy is missing and cannot be
 installed (root with apt-get installs them, as ``.ci/run`` does).
@@ -113,9 +113,13 @@ class Cluster:
             time.sleep(2.5)  # HAProxy: 2 passing checks 1 s apart, plus a margin
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def cluster() -> Iterator[Cluster]:
-    """PostgreSQL, Redis, three nodes (on the locked dependencies) and HAProxy."""
+    """PostgreSQL, Redis, three nodes (on the locked dependencies) and HAProxy.
+
+    Package-scoped: torn down when this folder's tests are done, so its processes do not
+    load the machine under the rest of the suite (timing-sensitive tests among them).
+    """
     try:
         ensure_installed()
     except UnavailableError as reason:

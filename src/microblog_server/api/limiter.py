@@ -5,6 +5,11 @@ With ``memory://`` the counters live in this process. With a shared storage (Red
 answer, requests are not refused for it: the limiter counts in this process's memory
 instead (each node then allows up to the whole quota on its own), logs the change once,
 and tries the shared storage again every ``retry_seconds``.
+
+The calls are synchronous, on the event loop, as with ``memory://``: a loopback or LAN
+round trip to Redis (tenths of a millisecond) costs less than a hop to a worker thread,
+and ``STORAGE_TIMEOUT`` bounds how long a Redis that hangs can hold the loop before the
+limiter falls back for ``retry_seconds``.
 """
 
 from __future__ import annotations
