@@ -156,8 +156,10 @@ def cluster() -> Iterator[Cluster]:
     finally:
         if balancer is not None:
             balancer.stop()
+            balancer.log_path.unlink(missing_ok=True)
         for node in [*nodes, *(running.extra if running else [])]:
             node.stop()
+            node.log_path.unlink(missing_ok=True)
         redis.stop()
         postgres.destroy()
 

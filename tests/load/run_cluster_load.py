@@ -119,6 +119,9 @@ def main() -> int:
             balancer.stop()
         for node in nodes:
             node.stop()
+            node.log_path.unlink(missing_ok=True)
+        if balancer is not None:
+            balancer.log_path.unlink(missing_ok=True)
         redis.stop()
         postgres.destroy()
     sqlite = {
@@ -137,6 +140,7 @@ def main() -> int:
             rows.append(_row("1 node, SQLite", users, stats))
     finally:
         single.stop()
+        single.log_path.unlink(missing_ok=True)
     print("| deployment | users | requests/s | p50 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|")
     for row in rows:
