@@ -53,9 +53,14 @@ class Fault:
     Made by :meth:`microblog.testing.LocalServer.inject`, which documents the arguments.
     A fault is live until it has fired ``times`` times (never, for ``times=None``) or is
     cancelled. Thread-safe: the server's thread fires it while the test reads it.
-    """
 
-    __slots__ = ("_hits", "_lock", "_times", "drop", "headers", "method", "path", "status")
+    Attributes:
+        status: The status answered, or None for a dropped request.
+        drop: ``"before"`` or ``"after"`` for a dropped request, else None.
+        method: The method it applies to (upper case), or None for every method.
+        path: The URL path prefix it applies to, or None for every path.
+        headers: Headers sent with ``status`` (``Retry-After``, ``RateLimit``, ...).
+    """
 
     def __init__(
         self,
@@ -84,15 +89,10 @@ class Fault:
         if path is not None and not path.startswith("/"):
             raise ValueError(f"path is a URL path prefix starting with '/', not {path!r}")
         self.status: int | None = status
-        """The status answered, or None for a dropped request."""
         self.drop: Drop | None = drop
-        """``"before"`` or ``"after"`` for a dropped request, else None."""
         self.method: str | None = method.upper() if method is not None else None
-        """The method it applies to (upper case), or None for every method."""
         self.path: str | None = path
-        """The URL path prefix it applies to, or None for every path."""
         self.headers: tuple[tuple[str, str], ...] = tuple((headers or {}).items())
-        """Headers added to the answer (``Retry-After``, ``RateLimit``, ...)."""
         self._times = times
         self._hits = 0
         self._lock = threading.Lock()
@@ -122,13 +122,13 @@ class Fault:
         with self._lock:
             self._times = self._hits
 
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this fault applies to a request (it may be spent, see :meth:`take`)."""
+    def _matches(self, method: str, path: str) -> bool:
+        """Whether this fault applies to a request (it may be spent)."""
         return (self.method is None or self.method == method) and (
             self.path is None or path.startswith(self.path)
         )
 
-    def take(self) -> bool:
+    def _take(self) -> bool:
         """Count one hit if the fault is still live; return whether it was."""
         with self._lock:
             if self._times is not None and self._hits >= self._times:
@@ -156,7 +156,7 @@ class FaultPlan:
     def take(self, method: str, path: str) -> Fault | None:
         """Return the first live fault for this request, counting the hit; forget spent ones."""
         with self._lock:
-            chosen = next((f for f in self._faults if f.matches(method, path) and f.take()), None)
+            chosen = next((f for f in self._faults if f._matches(method, path) and f._take()), None)
             self._faults = [f for f in self._faults if f.remaining != 0]
             return chosen
 
