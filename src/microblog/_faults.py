@@ -92,7 +92,9 @@ class Fault:
         self.drop: Drop | None = drop
         self.method: str | None = method.upper() if method is not None else None
         self.path: str | None = path
-        self.headers: tuple[tuple[str, str], ...] = tuple((headers or {}).items())
+        self.headers: tuple[tuple[str, str], ...] = tuple(
+            _checked(name, value) for name, value in (headers or {}).items()
+        )
         self._times = times
         self._hits = 0
         self._lock = threading.Lock()
@@ -213,17 +215,38 @@ class FaultMiddleware:
         sent = _header(scope, b"x-request-id")
         request_id = sent if sent is not None and _SANE_ID.fullmatch(sent) else str(uuid.uuid4())
         body = json.dumps(self.problem(fault.status, request_id)).encode()
-        headers = [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-request-id", request_id.encode()),
-            *(
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in fault.headers
-            ),
-        ]
-        await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+        headers = {
+            b"content-type": b"application/problem+json",
+            b"x-request-id": request_id.encode(),
+            **{name.lower().encode(): value.encode("latin-1") for name, value in fault.headers},
+            b"content-length": str(len(body)).encode(),
+        }
+        start = {
+            "type": "http.response.start",
+            "status": fault.status,
+            "headers": [*headers.items()],
+        }
+        await send(start)
         await send({"type": "http.response.body", "body": body})
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FRAMING = frozenset({"content-length", "transfer-encoding", "connection"})
+
+
+def _checked(name: str, value: str) -> tuple[str, str]:
+    """Return a response header as given, or raise if it cannot be sent as one."""
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise ValueError(f"not a header name: {name!r}")
+    if name.lower() in _FRAMING:
+        raise ValueError(f"{name} is the server's to send")
+    if not isinstance(value, str) or any(c in value for c in "\r\n\0"):
+        raise ValueError(f"not a header value for {name}: {value!r}")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"a header value must be Latin-1 text: {value!r}") from None
+    return name, value
 
 
 async def _discard(message: Message) -> None:

@@ -229,7 +229,8 @@ class LocalServer:
             method: Only requests with this method (any case), e.g. ``"POST"``.
             path: Only requests whose URL path starts with this, e.g.
                 ``"/api/v1/microposts"`` (query strings are not matched).
-            headers: Response headers to send with ``status``.
+            headers: Response headers to send with ``status`` (they replace the
+                defaults of the same name, ``Content-Type`` and ``X-Request-ID``).
             drop: ``"before"`` or ``"after"`` the service handles the request.
 
         Returns:
@@ -237,8 +238,11 @@ class LocalServer:
 
         Raises:
             ValueError: Both or neither of ``status`` and ``drop``, a status outside
-                400-599, ``times`` below 1, a path not starting with ``/``, or headers
-                with ``drop``.
+                400-599, ``times`` below 1, a path not starting with ``/``, headers
+                with ``drop``, or a header that cannot be sent (not a token name, a
+                value with a line break or outside Latin-1, or the framing headers
+                ``Content-Length``, ``Transfer-Encoding``, ``Connection``).
+            TypeError: ``times`` is not an int or None.
         """
         fault = Fault(status, times=times, method=method, path=path, headers=headers, drop=drop)
         return self._faults.add(fault)

@@ -122,6 +122,24 @@ def test_an_injected_status_answers_a_problem_in_the_services_format_with_the_he
     assert (fault.hits, fault.remaining) == (1, 0)
 
 
+def test_the_given_headers_win_over_the_defaults_but_not_the_framing(
+    server: LocalServer, token: str
+) -> None:
+    server.inject(502, headers={"Content-Type": "application/json", "X-Request-ID": "mine"})
+
+    with Wire(server, token) as wire:
+        status, headers, body = wire.send("GET", "/api/v1/me", headers={"X-Request-ID": "abc"})
+        after = wire.send("GET", "/api/v1/me")[0]
+
+    assert (status, headers["Content-Type"], headers["X-Request-ID"]) == (
+        502,
+        "application/json",
+        "mine",
+    )
+    assert body["status"] == 502
+    assert after == 200  # the body was framed right: the connection is still in step
+
+
 def test_a_status_fires_times_times_and_then_the_service_answers(
     server: LocalServer, token: str
 ) -> None:
@@ -292,6 +310,11 @@ def test_concurrent_requests_are_faulted_exactly_times_times(
         ({"drop": "after", "headers": {"Retry-After": "1"}}, "no headers"),
         ({"status": 503, "times": 0}, "at least 1"),
         ({"status": 503, "path": "api/v1"}, "starting with '/'"),
+        ({"status": 503, "headers": {"Retry After": "1"}}, "not a header name"),
+        ({"status": 503, "headers": {"Content-Length": "5"}}, "the server's to send"),
+        ({"status": 503, "headers": {"X-Note": "a\r\nSet-Cookie: x"}}, "not a header value"),
+        ({"status": 503, "headers": {"X-Note": "\u20ac"}}, "Latin-1"),
+        ({"status": 503, "headers": {"X-Note": 1}}, "not a header value"),
     ],
 )
 def test_inject_refuses_what_cannot_be_done(
