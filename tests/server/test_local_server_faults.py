@@ -12,12 +12,13 @@ import logging
 import threading
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from microblog.testing import Fault, LocalServer
+from microblog.testing import Fault, LocalServer, LocalServerError, _close
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "code", "request_id"}
 
@@ -337,3 +338,14 @@ def test_a_fault_says_what_it_does_in_its_repr(server: LocalServer) -> None:
         "<Fault drop='after', method='POST', path='/api/v1/users', hits=0, remaining=1>"
     )
     assert repr(server.inject(503, times=None)) == "<Fault status=503, hits=0, remaining=None>"
+
+
+def test_a_connection_it_cannot_find_is_an_error_not_a_silent_answer() -> None:
+    # Guards the one uvicorn detail a drop relies on: open connections and their scopes.
+    scope: dict[str, Any] = {"type": "http"}
+    other = SimpleNamespace(cycle=SimpleNamespace(scope={"type": "http"}))
+    idle = SimpleNamespace(cycle=None)
+    uvicorn_server = SimpleNamespace(server_state=SimpleNamespace(connections=[other, idle]))
+
+    with pytest.raises(LocalServerError, match="cannot find the connection"):
+        _close(uvicorn_server, scope)  # type: ignore[arg-type]
