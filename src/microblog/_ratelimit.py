@@ -197,25 +197,13 @@ class ServerQuota:
         name, remaining, reset = _announced(headers)
         if remaining is None:
             return
-        now = self._clock()
         policy = headers.get("RateLimit-Policy") or headers.get("RateLimit-Limit")
         with self._lock:
+            self._last = _Announcement(name, remaining, reset, self._clock(), policy)
             if remaining < 1 and reset:
-                self._blocked_until = now + reset
+                self._blocked_until = self._clock() + reset
             else:
                 self._blocked_until = 0.0
-            self._last = _Announcement(name, remaining, reset, now, policy)
-
-    def snapshot(self) -> Quota | None:
-        """Return the last announced quota, its reset counted down to now (None: none yet)."""
-        last = self._last
-        if last is None:
-            return None
-        limit, window = _policy(last.policy, last.name)
-        resets_in = None
-        if last.reset is not None:
-            resets_in = max(0.0, last.at + last.reset - self._clock())
-        return Quota(limit, int(last.remaining), resets_in, window, last.name)
 
     def delay(self) -> float:
         """Return the seconds until the quota resets (0 when calls may go now)."""
@@ -227,3 +215,14 @@ class ServerQuota:
                 self._blocked_until = 0.0
                 return 0.0
             return left
+
+    def snapshot(self) -> Quota | None:
+        """Return the last announced quota, its reset counted down to now (None: none yet)."""
+        last = self._last
+        if last is None:
+            return None
+        limit, window = _policy(last.policy, last.name)
+        resets_in = None
+        if last.reset is not None:
+            resets_in = max(0.0, last.at + last.reset - self._clock())
+        return Quota(limit, int(last.remaining), resets_in, window, last.name)
