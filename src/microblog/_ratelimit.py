@@ -13,7 +13,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -123,20 +123,24 @@ def parse_rate_limit(headers: Mapping[str, str]) -> tuple[float | None, float | 
     return _announced(headers)[1:]
 
 
-def _announced(headers: Mapping[str, str]) -> tuple[str | None, float | None, float | None]:
-    """Return ``(policy name, remaining, reset seconds)`` as :func:`parse_rate_limit` reads."""
+def _announced(headers: Mapping[str, str]) -> tuple[str, float | None, float | None]:
+    """Return ``(item, remaining, reset seconds)`` as :func:`parse_rate_limit` reads them.
+
+    ``item`` is the chosen policy's item of the ``RateLimit`` header (its name is read
+    from it only when asked, by :meth:`ServerQuota.snapshot`), or "" for the older headers.
+    """
     structured = headers.get("RateLimit")
     if structured:
-        best: tuple[str | None, float | None, float | None] = (None, None, None)
+        best: tuple[str, float | None, float | None] = ("", None, None)
         for item in structured.split(","):
             params = {k.lower(): v for k, v in _PARAM.findall(item)}
             remaining, reset = _number(params.get("r")), _number(params.get("t"))
             if remaining is not None and (best[1] is None or remaining < best[1]):
-                best = (_name(item), remaining, reset)
+                best = (item, remaining, reset)
         if best[1] is not None:
             return best
     return (
-        None,
+        "",
         _number(headers.get("RateLimit-Remaining")),
         _number(headers.get("RateLimit-Reset")),
     )
@@ -170,15 +174,19 @@ def _policy(text: str | None, name: str | None) -> tuple[int | None, float | Non
     return (int(limit) if limit is not None else None), _number(params.get("w"))
 
 
-@dataclass(frozen=True, slots=True)
-class _Announcement:
-    """The quota headers of the last response that had them, as received."""
+class _Announcement(NamedTuple):
+    """The last response's quota: the pacing's reading of it, and the headers themselves.
 
-    name: str | None
+    The rest (the policy's name, limit and window) is parsed only when read.
+
+    A tuple, not a frozen dataclass: one is made per response while rate limits are on.
+    """
+
+    item: str
     remaining: float
     reset: float | None
     at: float
-    policy: str | None
+    headers: Mapping[str, str]
 
 
 class ServerQuota:
@@ -194,12 +202,11 @@ class ServerQuota:
         """Update from a response's headers (any status)."""
         if "RateLimit" not in headers and "RateLimit-Remaining" not in headers:
             return
-        name, remaining, reset = _announced(headers)
+        item, remaining, reset = _announced(headers)
         if remaining is None:
             return
-        policy = headers.get("RateLimit-Policy") or headers.get("RateLimit-Limit")
         with self._lock:
-            self._last = _Announcement(name, remaining, reset, self._clock(), policy)
+            self._last = _Announcement(item, remaining, reset, self._clock(), headers)
             if remaining < 1 and reset:
                 self._blocked_until = self._clock() + reset
             else:
@@ -221,8 +228,10 @@ class ServerQuota:
         last = self._last
         if last is None:
             return None
-        limit, window = _policy(last.policy, last.name)
+        name = _name(last.item)
+        policy = last.headers.get("RateLimit-Policy") or last.headers.get("RateLimit-Limit")
+        limit, window = _policy(policy, name)
         resets_in = None
         if last.reset is not None:
             resets_in = max(0.0, last.at + last.reset - self._clock())
-        return Quota(limit, int(last.remaining), resets_in, window, last.name)
+        return Quota(limit, int(last.remaining), resets_in, window, name)
