@@ -24,7 +24,7 @@ from microblog._errors import (
 )
 from microblog._hooks import Hooks, RetryEvent
 from microblog._pagination import Page, Pager
-from microblog._ratelimit import RateLimit
+from microblog._ratelimit import Quota, RateLimit
 from microblog._resources import Micropost, User
 from microblog._version import __version__
 
@@ -45,6 +45,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "PreconditionFailedError",
+    "Quota",
     "RateLimit",
     "RateLimitError",
     "ResponseDecodeError",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from microblog._pagination import Pager
+    from microblog._ratelimit import Quota
     from microblog._resources import Micropost, User
 
 __all__ = ["Client"]
@@ -171,6 +172,17 @@ class Client:
     def retry(self) -> Retry:
         """This client's retry policy."""
         return self._policy.retry
+
+    @property
+    def quota(self) -> Quota | None:
+        """The service's rate limit as its last response announced it, or None before one did.
+
+        Read from the ``RateLimit``/``RateLimit-Policy`` headers of every response (any
+        status, every ``with_options`` copy and thread: they share it); ``resets_in``
+        counts down from that response. The client already paces itself by it (see
+        ``wait_on_rate_limit``); read it to plan bulk work. Reading costs no request.
+        """
+        return self._transport.quota.snapshot()
 
     @property
     def _username(self) -> str | None:

@@ -22,6 +22,7 @@ EXPECTED = {
     "Pager",
     "PermissionDeniedError",
     "PreconditionFailedError",
+    "Quota",
     "RateLimit",
     "RateLimitError",
     "PaginationError",
