@@ -160,3 +160,28 @@ def test_an_invalid_setting_names_the_field_and_rule_never_the_secret(
     assert "input_value" not in errors
     assert "-5" not in errors
     assert "Traceback" not in errors
+
+
+def first_answer(port: int, wanted: bytes, timeout: float = 15) -> bytes:
+    """GET /health/live until the answer starts with ``wanted`` (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    request = b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    while not (answer := raw_request(port, request)).startswith(wanted):
+        if time.monotonic() > deadline:
+            return answer
+        time.sleep(0.05)  # the server has not accepted (or noticed closing) the others yet
+    return answer
+
+
+def test_past_the_concurrency_limit_serve_answers_503_at_once(tmp_path: Path) -> None:
+    with serving(tmp_path, server_limit_concurrency="3", server_timeout="30") as served:
+        idle = [socket.create_connection(("127.0.0.1", served.port), timeout=10) for _ in range(3)]
+        try:
+            over = first_answer(served.port, b"HTTP/1.1 503")
+        finally:
+            for sock in idle:
+                sock.close()
+        under = first_answer(served.port, b"HTTP/1.1 200")
+
+    assert over.startswith(b"HTTP/1.1 503")
+    assert under.startswith(b"HTTP/1.1 200")
