@@ -187,3 +187,28 @@ def test_a_validly_signed_token_with_unstorable_claims_is_a_401(
 
     assert answer.status == 401, answer.body
     assert answer.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Idempotency-Key", "caf\xe9"),
+        ("Idempotency-Key", "a\x7fb"),
+        ("Idempotency-Key", "k" * 300),
+        ("If-Match", '"caf\xe9"'),
+        ("X-Request-ID", "id\xe9\x01"),
+    ],
+)
+def test_header_values_the_database_cannot_take_are_4xx_or_ignored(
+    server: LocalServer, dana: dict[str, str], name: str, value: str
+) -> None:
+    answer = call(
+        server.url,
+        "POST",
+        "/api/v1/users/dana/collection",
+        json_body={"text": "from a header test"},
+        headers={**dana, name: value},
+    )
+
+    assert answer.status in {201, 400}, answer.body
+    assert value not in answer.headers.get("x-request-id", "")
