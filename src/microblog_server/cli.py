@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     import uvicorn
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "describe_invalid_settings", "main"]
 
 logger = logging.getLogger("microblog_server")
 
@@ -101,6 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the serve command needs the server stack
 
     from microblog_server.persistence import upgrade  # noqa: PLC0415
+    from microblog_server.serving import uvicorn_options  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
@@ -122,6 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         "log_config": _log_config(args.log_level),
         "access_log": False,  # ours (microblog_server.access) carries the request id
         "proxy_headers": False,
+        **uvicorn_options(settings),
     }
     if args.workers == 1:
         # One worker binds through asyncio's create_server, whose sockets are already TCP.
@@ -201,8 +203,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except ValidationError as error:
-        print(f"microblog-server: invalid settings:\n{error}", file=sys.stderr)  # noqa: T201
+        print(describe_invalid_settings(error), file=sys.stderr)  # noqa: T201
         return 2
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """Name each invalid setting and the rule it breaks, never the value it was given.
+
+    pydantic's own message quotes ``input_value``, which may be the secret key.
+
+    Args:
+        error: What validating the settings raised.
+
+    Returns:
+        One line per broken rule, under a heading.
+    """
+    lines = ["microblog-server: invalid settings:"]
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        names = [str(part) for part in item["loc"]]
+        where = f"MICROBLOG_{names[0].upper()}" if names else "settings"
+        lines.append(f"  {where}: {item['msg']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

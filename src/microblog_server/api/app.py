@@ -12,11 +12,14 @@ from microblog_server.api.caller import IdentityMiddleware
 from microblog_server.api.cursors import CursorCodec
 from microblog_server.api.docs import install_docs
 from microblog_server.api.handlers import install_handlers
+from microblog_server.api.hosts import HostMiddleware
 from microblog_server.api.idempotency import IdempotencyMiddleware
+from microblog_server.api.login_throttle import LoginThrottle
 from microblog_server.api.openapi import build_openapi
 from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, parse_quota
 from microblog_server.api.request_id import RequestIdMiddleware
 from microblog_server.api.routers import feeds, follows, meta, microposts, token, users
+from microblog_server.api.security_headers import SecurityHeadersMiddleware
 from microblog_server.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,6 +106,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         login=parse_quota(settings.rate_limit_login),
         storage_uri=settings.rate_limit_storage,
     )
+    app.state.login_throttle = LoginThrottle(
+        parse_quota(settings.rate_limit_login_account), limits.storage_uri
+    )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -110,5 +116,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
+    app.add_middleware(
+        HostMiddleware,
+        public_base_url=settings.public_base_url,
+        allowed_hosts=settings.allowed_hosts,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -16,6 +16,7 @@ from microblog_server.domain.entities import (
     UserView,
 )
 from microblog_server.domain.errors import (
+    Busy,
     Conflict,
     DomainError,
     FieldError,
@@ -41,6 +42,7 @@ from microblog_server.domain.values import (
 
 __all__ = [
     "UNSET",
+    "Busy",
     "Conflict",
     "DomainError",
     "FieldError",

@@ -8,19 +8,27 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from microblog_server.domain import InvalidCredentials, IssuedToken, Unauthenticated
+from microblog_server.domain import (
+    InvalidCredentials,
+    IssuedToken,
+    Unauthenticated,
+    validate_username,
+)
 from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from microblog_server.domain import User
     from microblog_server.services.clock import Clock
-    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWorkFactory
 
 __all__ = ["AuthService"]
 
 _ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
+_MAX_ID = 2**63 - 1  # the largest id a 64-bit signed column holds
+_MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+_MAX_JTI = 64  # the revocation table's jti column
 
 
 class AuthService:
@@ -44,7 +52,7 @@ class AuthService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        passwords: Passwords,
+        passwords: PasswordHasher,
         clock: Clock,
         *,
         secret_key: str,
@@ -67,8 +75,12 @@ class AuthService:
         Raises:
             InvalidCredentials: Unknown username or wrong password.
         """
-        with self._uow_factory(read_only=True) as uow:
-            user = uow.users.get_by_username(username)
+        user = None
+        # A name that breaks the username rule belongs to no one, and is not looked up: it
+        # may hold what the database cannot take (a NUL, for PostgreSQL).
+        if validate_username(username) is None:
+            with self._uow_factory(read_only=True) as uow:
+                user = uow.users.get_by_username(username)
         if not self._passwords.verify(user.password_hash if user else None, password):
             raise InvalidCredentials("wrong username or password")
         assert user is not None  # verify() is False without a hash
@@ -135,10 +147,22 @@ class AuthService:
                 options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
             )
             expires = int(claims["exp"])
-            int(claims["sub"])
-            int(claims["iat"])
+            subject = int(claims["sub"])
+            issued = int(claims["iat"])
+            jti = claims["jti"]
         except (jwt.InvalidTokenError, ValueError, TypeError) as error:
             raise Unauthenticated("the token is not valid") from error
+        # A signed token is ours, but the key may have signed claims the database cannot
+        # hold: ids are 64-bit, times must fit a datetime, text must encode as UTF-8.
+        if not (
+            0 < subject <= _MAX_ID
+            and 0 <= issued <= _MAX_TIMESTAMP
+            and 0 < expires <= _MAX_TIMESTAMP
+            and isinstance(jti, str)
+            and jti.isascii()
+            and 0 < len(jti) <= _MAX_JTI
+        ):
+            raise Unauthenticated("the token is not valid")
         if expires <= self._clock().timestamp():
             raise Unauthenticated("the token expired")
         return claims

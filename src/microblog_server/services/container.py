@@ -11,7 +11,7 @@ from microblog_server.services.feeds import FeedService
 from microblog_server.services.follows import FollowService
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
-from microblog_server.services.passwords import Passwords
+from microblog_server.services.passwords import BoundedPasswords, PasswordHasher, Passwords
 from microblog_server.services.token_cache import TokenCache
 from microblog_server.services.users import UserService
 
@@ -59,7 +59,7 @@ class Services:
     auth: AuthService
     idempotency: IdempotencyService
     uow_factory: UnitOfWorkFactory
-    passwords: Passwords
+    passwords: PasswordHasher
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
     close: Callable[[], None] = field(default=_nothing)
@@ -86,10 +86,13 @@ def wire_services(
         The services.
     """
     now = clock or system_clock
-    passwords = Passwords(
-        time_cost=settings.password_hash_time_cost,
-        memory_cost=settings.password_hash_memory_cost,
-        parallelism=settings.password_hash_parallelism,
+    passwords = BoundedPasswords(
+        Passwords(
+            time_cost=settings.password_hash_time_cost,
+            memory_cost=settings.password_hash_memory_cost,
+            parallelism=settings.password_hash_parallelism,
+        ),
+        limit=settings.password_hash_concurrency,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
     return Services(

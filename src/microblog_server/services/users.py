@@ -28,7 +28,7 @@ from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from microblog_server.services.clock import Clock
-    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["UserService", "present_users", "require_self", "require_user"]
@@ -72,7 +72,7 @@ class UserService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        passwords: Passwords,
+        passwords: PasswordHasher,
         clock: Clock,
         *,
         tokens: TokenCache | None = None,

@@ -17,7 +17,7 @@ from microblog_server.api.deps import (
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import Links, present_user
-from microblog_server.api.schemas import SignUpIn, UserOut, UserPage, UserPatchIn
+from microblog_server.api.schemas import NO_NUL, SignUpIn, UserOut, UserPage, UserPatchIn
 from microblog_server.domain import UNSET, UserView
 from microblog_server.services.users import require_self
 
@@ -62,7 +62,9 @@ def list_users(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=30, description="username prefix")] = None,
+    q: Annotated[
+        str | None, Query(max_length=30, pattern=NO_NUL, description="username prefix")
+    ] = None,
 ) -> dict[str, Any]:
     """List users, newest first, optionally those whose username starts with ``q``."""
     result = services.users.list(q=q, size=page.size, after=page.after, before=page.before)
