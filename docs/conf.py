@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from microblog import __version__
 
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))
 INVENTORIES = DOCS / "_inventories"
 
 project = "microblog"
@@ -22,10 +24,11 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_autodoc_typehints",
     "sphinxcontrib.mermaid",
+    "offline_mermaid",  # docs/_ext: Mermaid's JS served from _static, not a CDN
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "_inventories"]
+exclude_patterns = ["_build", "_inventories", "_ext"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 # ```mermaid fences render as diagrams (sphinxcontrib-mermaid), as they do on GitHub.
 myst_fence_as_directive = ["mermaid"]
@@ -54,8 +57,8 @@ suppress_warnings = ["intersphinx.external", "config.cache"]
 # link there is not an error worth failing the build for.
 nitpicky = False
 
-# Mermaid renders in the reader's browser (the JS loads at view time); the build itself
-# needs no network and no mermaid CLI.
+# Mermaid renders in the reader's browser from a copy of its JS in _static (see
+# docs/_ext/offline_mermaid.py), so the site works with no network and needs no mermaid CLI.
 mermaid_output_format = "raw"
 
 typehints_fully_qualified = False
