@@ -315,7 +315,11 @@ class Client:
     def timeline(
         self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
     ) -> Pager[Micropost]:
-        """Return the caller's timeline, newest first, as a lazy pager."""
+        """Return the caller's timeline, newest first, as a lazy pager.
+
+        The timeline holds the posts of the users the caller follows and the posts that
+        name the caller; the caller's own posts are in ``client.microposts.list()``.
+        """
         return self.microposts.timeline(size=size, limit=limit, cursor=cursor)
 
     def logout(self) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import re
 import socket
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -299,3 +301,29 @@ def test_an_api_error_pickles_without_its_response(
     assert twin.request_id == caught.value.request_id
     assert twin.status_code == 404
     assert twin.response is None
+
+
+# -- the messages the documentation quotes ------------------------------------------------------
+
+ERRORS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "errors.md"
+
+
+def quoted_messages() -> list[str]:
+    text = " ".join(ERRORS_GUIDE.read_text(encoding="utf-8").split())
+    return re.findall(r"`(\d{3} [a-z_]+: [^`]*?) \(request id [^`]*\)`", text)
+
+
+def test_the_errors_guide_quotes_messages_the_sdk_really_produces(
+    make_client: Callable[[], microblog.Client],
+) -> None:
+    client = make_client()
+    produced = []
+    for call in (
+        lambda: client.microposts.get(999_999),
+        lambda: client.microposts.create("x" * 256),
+    ):
+        with pytest.raises(microblog.APIError) as caught:
+            call()
+        produced.append(str(caught.value).partition(" (request id ")[0])
+
+    assert quoted_messages() == produced

@@ -207,7 +207,11 @@ class MicropostManager:
     def timeline(
         self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
     ) -> Pager[Micropost]:
-        """The caller's timeline, newest first; lazy over every page."""
+        """The caller's timeline, newest first; lazy over every page.
+
+        The posts of the users the caller follows and those naming the caller, not the
+        caller's own (see :meth:`list`).
+        """
         return self._timeline_of(None, size=size, limit=limit, cursor=cursor)
 
     def _timeline_of(
