@@ -55,6 +55,7 @@ def missing_server_modules() -> list[str]:
     """The server extra's modules that are not installed (none when the extra is)."""
     return [name for name in SERVER_EXTRA_MODULES if importlib.util.find_spec(name) is None]
 
+
 _EPILOG = """\
 settings come from environment variables, for example:
   MICROBLOG_DATABASE_URL   SQLAlchemy URL (default sqlite:///./microblog.db)

@@ -43,7 +43,9 @@ DOCUMENTED_CLASSES = [
 DIAGRAM_PAGES = ["architecture.html", "service/index.html"]
 ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 # `import x from "u"`, `import "u"` and `import("u")`, minified or not.
-MODULE_IMPORT = re.compile(r"""\b(?:from|import)\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']""")
+MODULE_IMPORT = re.compile(
+    r"""\b(?:from|import)\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']"""
+)
 
 
 @pytest.fixture(scope="module")
