@@ -8,10 +8,12 @@ the guides' setup) starts.
 
 from __future__ import annotations
 
+import codeop
 import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,45 @@ def test_the_quick_starts_have_blocks_to_run_and_need_no_setup(page: Path) -> No
 
     assert examples
     assert "LocalServer().start()" in page.read_text(encoding="utf-8")
+
+
+def paste_problem(source: str) -> str | None:
+    """Where pasting ``source`` into the classic ``python`` prompt (3.11, 3.12) breaks.
+
+    That prompt reads line by line: a blank line ends an indented block, and a statement
+    after a block needs a blank line first. ``codeop`` is what it compiles each line with.
+    """
+    buffer: list[str] = []
+    for number, line in enumerate([*source.splitlines(), ""], start=1):
+        buffer.append(line)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. an invalid escape, not our concern
+                code = codeop.compile_command("\n".join(buffer), "<paste>", "single")
+        except (SyntaxError, OverflowError, ValueError) as error:
+            return f"line {number}: {error}"
+        if code is not None:
+            buffer = []
+    return None
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_id)
+def test_every_python_block_pastes_into_the_classic_prompt(page: Path) -> None:
+    problems = [
+        f"line {example.line} + {problem}"
+        for example in SYBIL.parse(page).examples()
+        # a pycon block's examples are doctests (already typed at a prompt)
+        if isinstance(example.region.parsed, str)
+        and (problem := paste_problem(example.region.parsed))
+    ]
+
+    assert problems == []
+
+
+def test_the_paste_check_sees_a_blank_line_inside_a_block() -> None:
+    assert paste_problem("for i in range(2):\n    x = i\n\n    y = i\n")
+    assert paste_problem("for i in range(2):\n    x = i\ny = 1\n")
+    assert paste_problem("for i in range(2):\n    x = i\n\ny = 1\n") is None
 
 
 def test_a_failing_block_fails_the_page_and_says_where(tmp_path: Path) -> None:
