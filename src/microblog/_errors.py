@@ -114,8 +114,9 @@ def connection_failure(what: str, base_url: str, exc: BaseException) -> str:
         root = inner
     # Only the operating system's words (errno and strerror), never an exception's own
     # text: that can quote a URL, a header or whatever a proxy or a hostile server said.
-    strerror = root.strerror if isinstance(root, OSError) else None
-    reason = f"[Errno {root.errno}] {strerror}" if strerror else type(exc).__name__
+    reason = type(exc).__name__
+    if isinstance(root, OSError) and root.strerror:
+        reason = f"[Errno {root.errno}] {root.strerror}"
     hint = " (is the service running there?)" if isinstance(root, ConnectionRefusedError) else ""
     return f"{what} talking to {base_url}: {reason}{hint}"
 

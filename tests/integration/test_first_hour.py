@@ -317,11 +317,12 @@ def test_the_errors_guide_quotes_messages_the_sdk_really_produces(
     make_client: Callable[[], microblog.Client],
 ) -> None:
     client = make_client()
-    produced = []
-    for call in (
+    calls: list[Callable[[], object]] = [
         lambda: client.microposts.get(999_999),
         lambda: client.microposts.create("x" * 256),
-    ):
+    ]
+    produced = []
+    for call in calls:
         with pytest.raises(microblog.APIError) as caught:
             call()
         produced.append(str(caught.value).partition(" (request id ")[0])
