@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import pkgutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sphinx.errors import PycodeError
+from sphinx.pycode import ModuleAnalyzer
+
+import microblog
 from microblog import __version__
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
@@ -64,3 +74,31 @@ mermaid_output_format = "raw"
 typehints_fully_qualified = False
 always_document_param_types = False
 typehints_document_rtype = True
+
+
+@functools.cache
+def _private_modules() -> tuple[str, ...]:
+    return tuple(info.name for info in pkgutil.walk_packages(microblog.__path__, "microblog."))
+
+
+def _defining_module(app: Sphinx, modname: str, fullname: str) -> str | None:
+    """For viewcode: the private module that defines a public ``microblog.X``.
+
+    Public classes report ``__module__ == "microblog"`` (see ``microblog/__init__.py``),
+    which would leave them without a [source] link.
+    """
+    if modname != "microblog":
+        return None
+    for name in _private_modules():
+        try:
+            tags = ModuleAnalyzer.for_module(name).find_tags()
+        except PycodeError:
+            continue
+        if fullname in tags:
+            return name
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    """Project hooks: source links for the public classes."""
+    app.connect("viewcode-follow-imported", _defining_module)
