@@ -49,7 +49,10 @@ DEFAULT_PASSWORD = "correct-horse-battery"  # noqa: S105 - a documented test pas
 
 
 class LocalServerError(RuntimeError):
-    """The local server did not start, or refused a helper's request."""
+    """The local server did not start, or refused a helper's request.
+
+    Also raised by :meth:`LocalServer.start` without the ``server`` extra, saying so.
+    """
 
 
 class LocalServer:
@@ -127,10 +130,17 @@ class LocalServer:
         with self._lock:
             if self._url is not None:
                 return self
-            import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
+            try:
+                import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
 
-            from microblog_server.api import create_app  # noqa: PLC0415
-            from microblog_server.settings import Settings  # noqa: PLC0415
+                from microblog_server.api import create_app  # noqa: PLC0415
+                from microblog_server.settings import Settings  # noqa: PLC0415
+            except ModuleNotFoundError as error:
+                raise LocalServerError(
+                    "LocalServer needs the server extra: pip install 'microblog[server]'"
+                    f" (from a clone of the repository: pip install '.[server]');"
+                    f" missing: {error.name}"
+                ) from None
 
             directory = tempfile.TemporaryDirectory(prefix="microblog-test-")
             settings = Settings.for_tests(

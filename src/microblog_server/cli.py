@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import logging
 import os
 import secrets
 import socket
 import sys
 from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,6 +32,29 @@ __all__ = ["build_parser", "describe_invalid_settings", "main"]
 logger = logging.getLogger("microblog_server")
 
 _APP = "microblog_server.api.app:create_app"
+# What `pip install 'microblog[server]'` brings, by import name: without one of them the
+# command says which extra to install, in one line, instead of a traceback.
+SERVER_EXTRA_MODULES = (
+    "pydantic",
+    "pydantic_settings",
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "jwt",
+    "argon2",
+    "limits",
+)
+MISSING_EXTRA = (
+    "microblog-server: the service needs the server extra: pip install 'microblog[server]'"
+    " (from a clone of the repository: pip install '.[server]'); missing: {missing}"
+)
+
+
+def missing_server_modules() -> list[str]:
+    """The server extra's modules that are not installed (none when the extra is)."""
+    return [name for name in SERVER_EXTRA_MODULES if importlib.util.find_spec(name) is None]
+
 
 _EPILOG = """\
 settings come from environment variables, for example:
@@ -197,6 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status.
     """
     args = build_parser().parse_args(argv)
+    missing = missing_server_modules()
+    if missing:
+        print(MISSING_EXTRA.format(missing=", ".join(missing)), file=sys.stderr)  # noqa: T201
+        return 2
+    from pydantic import ValidationError  # noqa: PLC0415 - the server extra, checked above
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     commands = {"serve": _serve, "migrate": _migrate, "seed": _seed}
