@@ -25,6 +25,8 @@ PAGES = [ROOT / "README.md", ROOT / "docs" / "quickstart.md", *sorted(GUIDES.glo
 # ```{code-block} python with a visible "Not run: ..." caption instead.
 LOOKALIKE_FENCE = re.compile(r"^ *```+ *(py|python3|ipython|py3|pytb)\s*$", re.MULTILINE)
 SKETCH = re.compile(r"^```\{code-block\} python\n(:\w+:.*\n)*", re.MULTILINE)
+# A block whose first line names a file (``# test_app.py``) is saved, not pasted.
+FILE_BLOCK = re.compile(r"\A# [\w./-]+\.py\n")
 
 
 def page_id(page: Path) -> str:
@@ -97,6 +99,7 @@ def test_every_python_block_pastes_into_the_classic_prompt(page: Path) -> None:
         for example in SYBIL.parse(page).examples()
         # a pycon block's examples are doctests (already typed at a prompt)
         if isinstance(example.region.parsed, str)
+        and not FILE_BLOCK.match(example.region.parsed)
         and (problem := paste_problem(example.region.parsed))
     ]
 
