@@ -32,7 +32,7 @@ __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger("microblog_server")
 
-_APP = "microblog_server.api.app:create_app"
+_APP = "microblog_server.bootstrap:create_app"
 
 _EPILOG = """\
 settings come from environment variables, for example:
@@ -169,8 +169,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(_: argparse.Namespace) -> int:
+    from microblog_server.bootstrap import build_services  # noqa: PLC0415
     from microblog_server.data import seed  # noqa: PLC0415
-    from microblog_server.persistence import build_services  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     services = build_services(Settings())

@@ -49,6 +49,7 @@ class Services:
         clock: The time source.
         check_database: Tells whether the database answers (for ``/health``).
         close: Releases the database connections.
+        unavailable: The storage's exceptions that mean it is unreachable (a 503).
     """
 
     settings: Settings
@@ -63,6 +64,7 @@ class Services:
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
     close: Callable[[], None] = field(default=_nothing)
+    unavailable: tuple[type[Exception], ...] = ()
 
 
 def wire_services(
@@ -72,6 +74,7 @@ def wire_services(
     clock: Clock | None = None,
     check_database: Callable[[], bool] = _always_ok,
     close: Callable[[], None] = _nothing,
+    unavailable: tuple[type[Exception], ...] = (),
 ) -> Services:
     """Build every service over one unit-of-work factory.
 
@@ -81,6 +84,7 @@ def wire_services(
         clock: The time source; the system clock by default.
         check_database: Health probe of the storage.
         close: Releases the storage.
+        unavailable: The storage's exceptions that mean it is unreachable.
 
     Returns:
         The services.
@@ -112,4 +116,5 @@ def wire_services(
         clock=now,
         check_database=check_database,
         close=close,
+        unavailable=unavailable,
     )

@@ -7,9 +7,8 @@ from typing import Any, cast
 
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
 from microblog_server.api.idempotency import fingerprint
-from microblog_server.persistence import build_services
+from microblog_server.bootstrap import build_services, create_app
 from microblog_server.settings import Settings
 
 from .test_errors import assert_problem

@@ -4,9 +4,9 @@ from threading import Thread
 
 import pytest
 
+from microblog_server.bootstrap import build_services
 from microblog_server.data import DEMO_PASSWORD, seed
 from microblog_server.domain import Keyset, MicropostDraft, NotFound, Unauthenticated
-from microblog_server.persistence import build_services
 from microblog_server.services import Services
 from microblog_server.settings import Settings
 
