@@ -24,9 +24,12 @@ from microblog_server.domain import (
     validate_username,
 )
 from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.preconditions import require_version
 from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from microblog_server.services.clock import Clock
     from microblog_server.services.passwords import Passwords
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -187,9 +190,12 @@ class UserService:
         display_name: str | Unset = UNSET,
         bio: str | Unset = UNSET,
         password: str | Unset = UNSET,
-        expected_version: int | None = None,
+        expected_versions: Collection[int] | None = None,
     ) -> UserView:
         """Change the caller's own display name, bio or password (only the fields given).
+
+        One unit of work: load (404), the caller's own profile (403), the precondition
+        (412), the fields' rules (422), then the write.
 
         Args:
             actor: The authenticated caller.
@@ -197,13 +203,14 @@ class UserService:
             display_name: New display name, or :data:`UNSET` to keep it.
             bio: New bio, or :data:`UNSET` to keep it.
             password: New password, or :data:`UNSET` to keep it.
-            expected_version: The version the caller saw (from If-Match), if any.
+            expected_versions: The versions the caller accepts (from ``If-Match``), or
+                ``None`` for any.
 
         Raises:
             NotFound: No such user.
             Forbidden: Not the caller's own profile.
+            PreconditionFailed: The profile's version is not one of ``expected_versions``.
             InvalidInput: A field breaks its rule.
-            PreconditionFailed: The profile changed since ``expected_version``.
         """
         errors = [
             error
@@ -218,6 +225,7 @@ class UserService:
         with self._uow_factory() as uow:
             user = require_user(uow, username)
             require_self(actor, user)
+            version = require_version(user.version, expected_versions, "the user")
             if errors:
                 raise InvalidInput(errors)
             changed = replace(
@@ -226,24 +234,28 @@ class UserService:
                 bio=user.bio if isinstance(bio, Unset) else bio,
                 password_hash=new_hash or user.password_hash,
             )
-            if not uow.users.update(changed, expected_version=expected_version):
+            if not uow.users.update(changed, expected_version=version):
                 raise PreconditionFailed("the user changed since the version you have")
             uow.commit()
             return present_users(uow, [require_user(uow, username)])[0]
 
-    def delete(self, actor: User, username: str, *, expected_version: int | None = None) -> None:
+    def delete(
+        self, actor: User, username: str, *, expected_versions: Collection[int] | None = None
+    ) -> None:
         """Delete the caller's own account, microposts and follows; their tokens stop working.
+
+        One unit of work: load (404), the caller's own account (403), the precondition
+        (412), then the delete.
 
         Raises:
             NotFound: No such user.
             Forbidden: Not the caller's own account.
-            PreconditionFailed: The profile changed since ``expected_version``.
+            PreconditionFailed: The profile's version is not one of ``expected_versions``.
         """
         with self._uow_factory() as uow:
             user = require_user(uow, username)
             require_self(actor, user)
-            if expected_version is not None and user.version != expected_version:
-                raise PreconditionFailed("the user changed since the version you have")
+            require_version(user.version, expected_versions, "the user")
             uow.users.delete(user.id)
             uow.commit()
         self._tokens.forget_user(user.id)

@@ -98,10 +98,10 @@ def test_update_of_the_password_lets_the_new_one_log_in(services: Services, dana
 
 
 def test_update_with_a_stale_version_fails(services: Services, dana: User) -> None:
-    services.users.update(dana, "dana", bio="one", expected_version=1)
+    services.users.update(dana, "dana", bio="one", expected_versions={1})
 
     with pytest.raises(PreconditionFailed):
-        services.users.update(dana, "dana", bio="two", expected_version=1)
+        services.users.update(dana, "dana", bio="two", expected_versions={1})
 
 
 def test_update_of_someone_else_is_forbidden(services: Services, dana: User, jaime: User) -> None:
@@ -142,4 +142,4 @@ def test_delete_of_someone_else_is_forbidden(services: Services, dana: User, jai
 
 def test_delete_with_a_stale_version_fails(services: Services, dana: User) -> None:
     with pytest.raises(PreconditionFailed):
-        services.users.delete(dana, "dana", expected_version=7)
+        services.users.delete(dana, "dana", expected_versions={7})
