@@ -153,7 +153,8 @@ class IdempotencyRecord:
         status_code: The stored response status (``None`` while in progress).
         headers: The stored response headers, in order (may repeat names).
         body: The stored response body.
-        created_at: When the first request began; records expire 24 hours later.
+        created_at: When the request holding the key claimed it (the first one, or the
+            one that took an abandoned claim over); records expire 24 hours later.
     """
 
     scope: str

@@ -9,6 +9,7 @@ from microblog_server.services.auth import AuthService
 from microblog_server.services.clock import Clock, system_clock
 from microblog_server.services.feeds import FeedService
 from microblog_server.services.follows import FollowService
+from microblog_server.services.held_transaction import HoldingUnitOfWorkFactory
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
 from microblog_server.services.passwords import Passwords
@@ -96,6 +97,9 @@ def wire_services(
         parallelism=settings.password_hash_parallelism,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
+    # The services share one factory that can hold a keyed request's transaction; the
+    # idempotency claims themselves must commit at once, on their own.
+    claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -110,7 +114,13 @@ def wire_services(
             token_ttl=settings.token_ttl,
             tokens=tokens,
         ),
-        idempotency=IdempotencyService(uow_factory, now, ttl=settings.idempotency_ttl),
+        idempotency=IdempotencyService(
+            claims_factory,
+            uow_factory,
+            now,
+            ttl=settings.idempotency_ttl,
+            lease=settings.idempotency_lease,
+        ),
         uow_factory=uow_factory,
         passwords=passwords,
         clock=now,

@@ -209,10 +209,34 @@ class IdempotencyRepository(Protocol):
         """Return the record of (scope, key), if any."""
         ...
 
+    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
+        """Claim anew a record in progress since ``claimed_at`` (its claim was abandoned).
+
+        Sets its ``created_at`` to ``now``; ``False`` when the record is no longer in
+        progress since ``claimed_at`` (another request took it over first).
+        """
+        ...
+
     def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        """Store the final response and mark the record done."""
+        self,
+        scope: str,
+        key: str,
+        *,
+        claimed_at: datetime,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        """Store the final response and mark the record done, if still claimed at ``claimed_at``.
+
+        Returns:
+            ``False`` when the record is not in progress since ``claimed_at`` (the claim
+            was lost to a takeover): nothing is written then.
+        """
+        ...
+
+    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        """Forget the record if it is still in progress since ``claimed_at``."""
         ...
 
     def delete(self, scope: str, key: str) -> None:

@@ -324,8 +324,13 @@ def test_idempotency_records_round_trip_and_refuse_duplicates(
     with uow_factory() as uow:
         assert uow.idempotency.try_insert(record)
         assert not uow.idempotency.try_insert(record)
-        uow.idempotency.complete(
-            "user:1", "k", status_code=201, headers=[("link", "a"), ("link", "b")], body=b"\x00{}"
+        assert uow.idempotency.complete(
+            "user:1",
+            "k",
+            claimed_at=T0,
+            status_code=201,
+            headers=[("link", "a"), ("link", "b")],
+            body=b"\x00{}",
         )
         uow.commit()
 

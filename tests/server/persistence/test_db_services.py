@@ -8,6 +8,7 @@ from microblog_server.bootstrap import build_services
 from microblog_server.data import DEMO_PASSWORD, seed
 from microblog_server.domain import Keyset, MicropostDraft, NotFound, Unauthenticated
 from microblog_server.services import Services
+from microblog_server.services.idempotency import IdempotencyClaim
 from microblog_server.settings import Settings
 
 from .conftest import MakeDatabaseUrl
@@ -107,7 +108,8 @@ def test_concurrent_claims_of_one_idempotency_key_let_one_request_run(
     outcomes: list[bool] = []
 
     def claim() -> None:
-        outcomes.append(services.idempotency.begin("user:1", "key", "fingerprint") is None)
+        claimed = services.idempotency.begin("user:1", "key", "fingerprint")
+        outcomes.append(isinstance(claimed, IdempotencyClaim))
 
     threads = [Thread(target=claim) for _ in range(8)]
     for thread in threads:

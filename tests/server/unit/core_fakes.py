@@ -340,13 +340,40 @@ class FakeIdempotencyRepository:
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         return self.state.idempotency.get((scope, key))
 
+    def _claimed(self, scope: str, key: str, claimed_at: datetime) -> IdempotencyRecord | None:
+        record = self.state.idempotency.get((scope, key))
+        if record is None or record.state != "in_progress" or record.created_at != claimed_at:
+            return None
+        return record
+
+    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
+        record = self._claimed(scope, key, claimed_at)
+        if record is None:
+            return False
+        self.state.idempotency[scope, key] = replace(record, created_at=now)
+        return True
+
     def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        record = self.state.idempotency[scope, key]
+        self,
+        scope: str,
+        key: str,
+        *,
+        claimed_at: datetime,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        record = self._claimed(scope, key, claimed_at)
+        if record is None:
+            return False
         self.state.idempotency[scope, key] = replace(
             record, state="done", status_code=status_code, headers=headers, body=body
         )
+        return True
+
+    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        if self._claimed(scope, key, claimed_at) is not None:
+            del self.state.idempotency[scope, key]
 
     def delete(self, scope: str, key: str) -> None:
         self.state.idempotency.pop((scope, key), None)
