@@ -76,7 +76,7 @@ class UserRepository(Protocol):
         ...
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
-        """Write display_name, bio and password_hash of ``user`` and bump the version.
+        """Write the profile fields and the token cut-off of ``user``; bump the version.
 
         Returns:
             ``False`` when no row has this id (and, when given, this expected version).

@@ -23,6 +23,7 @@ from microblog_server.domain import (
     validate_password,
     validate_username,
 )
+from microblog_server.services.auth import token_digest
 from microblog_server.services.paging import check_size, to_page
 from microblog_server.services.preconditions import require_version
 from microblog_server.services.token_cache import TokenCache
@@ -191,6 +192,7 @@ class UserService:
         bio: str | Unset = UNSET,
         password: str | Unset = UNSET,
         expected_versions: Collection[int] | None = None,
+        keep_token: str | None = None,
     ) -> UserView:
         """Change the caller's own display name, bio or password (only the fields given).
 
@@ -205,6 +207,8 @@ class UserService:
             password: New password, or :data:`UNSET` to keep it.
             expected_versions: The versions the caller accepts (from ``If-Match``), or
                 ``None`` for any.
+            keep_token: The bearer token of this request: a password change revokes
+                every other token of the user, this one keeps working.
 
         Raises:
             NotFound: No such user.
@@ -232,12 +236,21 @@ class UserService:
                 user,
                 display_name=user.display_name if isinstance(display_name, Unset) else display_name,
                 bio=user.bio if isinstance(bio, Unset) else bio,
-                password_hash=new_hash or user.password_hash,
             )
+            if new_hash is not None:
+                changed = replace(
+                    changed,
+                    password_hash=new_hash,
+                    tokens_valid_after=self._clock(),
+                    kept_token=None if keep_token is None else token_digest(keep_token),
+                )
             if not uow.users.update(changed, expected_version=version):
                 raise PreconditionFailed("the user changed since the version you have")
             uow.commit()
-            return present_users(uow, [require_user(uow, username)])[0]
+            view = present_users(uow, [require_user(uow, username)])[0]
+        if new_hash is not None:
+            self._tokens.forget_user(user.id)  # this process must not trust them either
+        return view
 
     def delete(
         self, actor: User, username: str, *, expected_versions: Collection[int] | None = None

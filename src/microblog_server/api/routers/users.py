@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response as PlainResponse
 
+from microblog_server.api.caller import caller_of
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     CurrentUser,
@@ -121,6 +122,7 @@ def get_user(
 )
 def edit_user(
     *,
+    request: Request,
     username: str,
     body: UserPatchIn,
     user: CurrentUser,
@@ -128,7 +130,10 @@ def edit_user(
     links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent)."""
+    """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent).
+
+    A password change revokes every other token of the caller; this request's keeps working.
+    """
     view = services.users.update(
         user,
         username,
@@ -136,6 +141,7 @@ def edit_user(
         bio=UNSET if body.bio is None else body.bio,
         password=UNSET if body.password is None else body.password,
         expected_versions=expected_versions(if_match),
+        keep_token=caller_of(request.scope).token,
     )
     return item_response(
         present_user(view, links), kind="user", id_=view.user.id, version=view.user.version
