@@ -26,7 +26,14 @@ from microblog_server.domain.errors import (
     PreconditionFailed,
     Unauthenticated,
 )
-from microblog_server.domain.pages import Keyset, PageResult
+from microblog_server.domain.pages import (
+    DEFAULT_PAGE_SIZE,
+    FIRST_PAGE,
+    MAX_PAGE_SIZE,
+    Keyset,
+    PageRequest,
+    PageResult,
+)
 from microblog_server.domain.values import (
     UNSET,
     Unset,
@@ -40,6 +47,9 @@ from microblog_server.domain.values import (
 )
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "FIRST_PAGE",
+    "MAX_PAGE_SIZE",
     "UNSET",
     "Conflict",
     "DomainError",
@@ -55,6 +65,7 @@ __all__ = [
     "Micropost",
     "MicropostDraft",
     "NotFound",
+    "PageRequest",
     "PageResult",
     "PreconditionFailed",
     "Unauthenticated",

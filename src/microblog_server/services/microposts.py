@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from microblog_server.domain import (
+    FIRST_PAGE,
     UNSET,
     FieldError,
     Forbidden,
@@ -13,6 +14,7 @@ from microblog_server.domain import (
     Micropost,
     MicropostDraft,
     NotFound,
+    PageRequest,
     PageResult,
     PreconditionFailed,
     Unset,
@@ -20,7 +22,7 @@ from microblog_server.domain import (
     username_key,
     validate_text,
 )
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.paging import to_page
 from microblog_server.services.preconditions import require_version
 from microblog_server.services.users import require_self, require_user
 
@@ -153,23 +155,17 @@ class MicropostService:
         self,
         username: str,
         *,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[Micropost]:
         """List a user's microposts newest first on ``(timestamp, id)``.
 
         Raises:
             NotFound: No such user.
-            InvalidInput: ``size`` out of range.
         """
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
             author = require_user(uow, username)
-            rows = uow.microposts.list_by_author(
-                author.id, after=after, before=before, limit=size + 1
-            )
-            return to_page(rows, size, micropost_key, list, after=after, before=before)
+            rows = uow.microposts.list_by_author(author.id, page)
+            return to_page(rows, page, micropost_key, list)
 
     def replace(
         self,

@@ -1,11 +1,11 @@
 """Repository and unit-of-work ports: what the services need from storage.
 
 The persistence layer implements them with SQLAlchemy; unit tests with in-memory fakes.
-Repositories return domain entities, never ORM rows. Every ``list``-like method takes the
-keyset of the previous page's last item (``after``) and a ``limit`` and returns items newest
-first; services ask for one item more than the page to know whether there is a next one.
-Given ``before`` instead, it returns the ``limit`` items closest to and newer than that key,
-still newest first (paging backward).
+Repositories return domain entities, never ORM rows. Every ``list``-like method takes a
+:class:`~microblog_server.domain.PageRequest` and returns up to ``page.rows_to_fetch``
+items (one more than the page, so the service knows whether there is another), newest
+first: those older than ``page.after`` when given; with ``page.before``, those closest to
+and newer than it, still newest first (paging backward).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from microblog_server.domain import (
         Follow,
         IdempotencyRecord,
-        Keyset,
         Micropost,
+        PageRequest,
         User,
         UserCounts,
     )
@@ -64,14 +64,7 @@ class UserRepository(Protocol):
         """Return the existing users among these names, keyed by lowercased username."""
         ...
 
-    def list(
-        self,
-        *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[User]:
+    def list(self, page: PageRequest, *, prefix: str | None = None) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
         ...
 
@@ -111,31 +104,16 @@ class MicropostRepository(Protocol):
         """Return the micropost with this id, if any."""
         ...
 
-    def list_by_author(
-        self,
-        author_id: int,
-        *,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[Micropost]:
+    def list_by_author(self, author_id: int, page: PageRequest) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
         ...
 
-    def timeline(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Micropost]:
+    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning ``user_id``."""
         ...
 
     def search(
-        self,
-        text: str,
-        *,
-        username_prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         """Return microposts containing ``text`` (case-insensitive), optionally by author prefix."""
         ...
@@ -169,15 +147,11 @@ class FollowRepository(Protocol):
         """Forget the edge, if any."""
         ...
 
-    def following(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def following(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first on (since, user id)."""
         ...
 
-    def followers(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def followers(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first on (since, user id)."""
         ...
 

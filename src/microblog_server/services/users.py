@@ -6,12 +6,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from microblog_server.domain import (
+    FIRST_PAGE,
     UNSET,
     Conflict,
     Forbidden,
     InvalidInput,
     Keyset,
     NotFound,
+    PageRequest,
     PageResult,
     PreconditionFailed,
     Unset,
@@ -24,7 +26,7 @@ from microblog_server.domain import (
     validate_username,
 )
 from microblog_server.services.auth import token_digest
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.paging import to_page
 from microblog_server.services.preconditions import require_version
 from microblog_server.services.token_cache import TokenCache
 
@@ -156,32 +158,17 @@ class UserService:
         self,
         *,
         q: str | None = None,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[UserView]:
         """List users newest first on ``(created_at, id)``.
 
         Args:
             q: Only usernames starting with this (case-insensitive).
-            size: Page size, 1-100.
-            after: The previous page's ``next_key``.
-            before: The next page's ``previous_key`` (to page back toward newer users).
-
-        Raises:
-            InvalidInput: ``size`` out of range.
+            page: Which page.
         """
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
-            rows = uow.users.list(prefix=q or None, after=after, before=before, limit=size + 1)
-            return to_page(
-                rows,
-                size,
-                _user_key,
-                lambda page: present_users(uow, page),
-                after=after,
-                before=before,
-            )
+            rows = uow.users.list(page, prefix=q or None)
+            return to_page(rows, page, _user_key, lambda users: present_users(uow, users))
 
     def update(
         self,

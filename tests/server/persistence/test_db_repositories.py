@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, text
 
-from microblog_server.domain import Conflict, IdempotencyRecord, Keyset, User
+from microblog_server.domain import Conflict, IdempotencyRecord, Keyset, PageRequest, User
 from microblog_server.services import UnitOfWork, UnitOfWorkFactory
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -76,7 +76,7 @@ def test_timestamps_in_any_zone_are_kept_as_utc_instants_and_ordered_by_instant(
         uow.commit()
 
     with uow_factory() as uow:
-        listed = uow.users.list(prefix=None, after=None, limit=10)
+        listed = uow.users.list(PageRequest(9))
         stored = uow.users.get(earlier.id)
 
     assert [u.id for u in listed] == [later.id, earlier.id]
@@ -91,7 +91,7 @@ def test_user_prefix_search_escapes_like_wildcards(uow_factory: UnitOfWorkFactor
         _add_user(uow, "axb", 1)
         uow.commit()
 
-        assert [u.username for u in uow.users.list(prefix="A_", after=None, limit=10)] == ["a_b"]
+        assert [u.username for u in uow.users.list(PageRequest(9), prefix="A_")] == ["a_b"]
 
 
 def test_user_update_is_a_compare_and_set_on_the_version(uow_factory: UnitOfWorkFactory) -> None:
@@ -137,7 +137,7 @@ def test_follow_edges_are_added_once(uow_factory: UnitOfWorkFactory) -> None:
         assert uow.follows.add(dana.id, jaime.id, created_at=T0) is True
         assert uow.follows.add(dana.id, jaime.id, created_at=T0) is False
         uow.follows.remove(dana.id, jaime.id)
-        assert uow.follows.following(dana.id, after=None, limit=10) == []
+        assert uow.follows.following(dana.id, PageRequest(9)) == []
 
 
 def test_micropost_keeps_mentions_in_order_and_resolves_names(
@@ -174,7 +174,7 @@ def test_timeline_lists_a_micropost_once_even_when_it_qualifies_thrice(
             created_at=T0,
         )
 
-        assert len(uow.microposts.timeline(dana.id, after=None, limit=10)) == 1
+        assert len(uow.microposts.timeline(dana.id, PageRequest(9))) == 1
 
 
 def test_keyset_pages_break_timestamp_ties_by_id(uow_factory: UnitOfWorkFactory) -> None:
@@ -187,7 +187,7 @@ def test_keyset_pages_break_timestamp_ties_by_id(uow_factory: UnitOfWorkFactory)
             for i in range(5)
         ]
 
-        page = uow.microposts.list_by_author(dana.id, after=Keyset(T0, ids[2]), limit=10)
+        page = uow.microposts.list_by_author(dana.id, PageRequest(9, after=Keyset(T0, ids[2])))
 
     assert [p.id for p in page] == [ids[1], ids[0]]
 
@@ -201,11 +201,9 @@ def test_search_escapes_like_wildcards(uow_factory: UnitOfWorkFactory) -> None:
             )
 
         assert [
-            p.text for p in uow.microposts.search("0% S", username_prefix="D", after=None, limit=9)
+            p.text for p in uow.microposts.search("0% S", PageRequest(8), username_prefix="D")
         ] == ["100% sure"]
-        assert [
-            p.text for p in uow.microposts.search("r_s", username_prefix=None, after=None, limit=9)
-        ] == ["under_score"]
+        assert [p.text for p in uow.microposts.search("r_s", PageRequest(8))] == ["under_score"]
 
 
 def test_deleting_a_user_removes_their_rows_and_unlinks_addressed_posts(
@@ -236,7 +234,7 @@ def test_deleting_a_user_removes_their_rows_and_unlinks_addressed_posts(
         remaining = uow.microposts.get(kept.id)
         assert remaining is not None
         assert (remaining.referenced, remaining.mentions) == (None, [])
-        assert uow.microposts.search("mine", username_prefix=None, after=None, limit=5) == []
+        assert uow.microposts.search("mine", PageRequest(4)) == []
 
 
 def test_micropost_update_and_delete_compare_versions(uow_factory: UnitOfWorkFactory) -> None:
@@ -288,7 +286,7 @@ def test_ids_past_32_bits_are_handed_out_stored_and_read_back(
 
     with uow_factory() as uow:
         stored = uow.microposts.get(post.id)
-        timeline = uow.microposts.timeline(dana.id, after=None, limit=10)
+        timeline = uow.microposts.timeline(dana.id, PageRequest(9))
         updated = uow.microposts.update(
             post.id,
             text="@dana again",

@@ -13,6 +13,7 @@ from microblog_server.domain import (
     IdempotencyRecord,
     Keyset,
     Micropost,
+    PageRequest,
     User,
     UserCounts,
     username_key,
@@ -59,12 +60,8 @@ class FakeDatabase:
         return FakeUnitOfWork(self, read_only=read_only)
 
 
-def _newest_first(
-    items: Iterable[tuple[Keyset, object]],
-    after: Keyset | None,
-    limit: int,
-    before: Keyset | None = None,
-) -> list[object]:
+def _newest_first(items: Iterable[tuple[Keyset, object]], page: PageRequest) -> list[object]:
+    after, before, limit = page.after, page.before, page.rows_to_fetch
     keyed = sorted(items, key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
     if after is not None:
         keyed = [pair for pair in keyed if (pair[0].at, pair[0].id) < (after.at, after.id)]
@@ -110,20 +107,13 @@ class FakeUserRepository:
             if username_key(u.username) in keys
         }
 
-    def list(
-        self,
-        *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[User]:
+    def list(self, page: PageRequest, *, prefix: str | None = None) -> list[User]:
         users = [
             (Keyset(u.created_at, u.id), u)
             for u in self.state.users.values()
             if prefix is None or username_key(u.username).startswith(username_key(prefix))
         ]
-        return [u for u in _newest_first(users, after, limit, before) if isinstance(u, User)]
+        return [u for u in _newest_first(users, page) if isinstance(u, User)]
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
         current = self.state.users.get(user.id)
@@ -175,16 +165,10 @@ class FakeMicropostRepository:
             version=row.version,
         )
 
-    def _page(
-        self,
-        rows: Iterable[PostRow],
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None,
-    ) -> list[Micropost]:
+    def _page(self, rows: Iterable[PostRow], page: PageRequest) -> list[Micropost]:
         keyed = [(Keyset(r.created_at, r.id), r) for r in rows]
-        page = _newest_first(keyed, after, limit, before)
-        return [self._present(r) for r in page if isinstance(r, PostRow)]
+        kept = _newest_first(keyed, page)
+        return [self._present(r) for r in kept if isinstance(r, PostRow)]
 
     def add(
         self,
@@ -206,36 +190,21 @@ class FakeMicropostRepository:
         row = self.state.posts.get(micropost_id)
         return None if row is None else self._present(row)
 
-    def list_by_author(
-        self,
-        author_id: int,
-        *,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[Micropost]:
+    def list_by_author(self, author_id: int, page: PageRequest) -> list[Micropost]:
         rows = (r for r in self.state.posts.values() if r.author_id == author_id)
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
-    def timeline(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Micropost]:
+    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         followed = {b for a, b in self.state.follows if a == user_id}
         rows = (
             r
             for r in self.state.posts.values()
             if r.author_id in followed or r.referenced_id == user_id or user_id in r.mention_ids
         )
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
     def search(
-        self,
-        text: str,
-        *,
-        username_prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         users = self.state.users
         rows = (
@@ -249,7 +218,7 @@ class FakeMicropostRepository:
                 )
             )
         )
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
     def update(
         self,
@@ -289,28 +258,17 @@ class FakeFollowRepository:
     def remove(self, follower_id: int, followed_id: int) -> None:
         self.state.follows.pop((follower_id, followed_id), None)
 
-    def following(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def following(self, user_id: int, page: PageRequest) -> list[Follow]:
         edges = [(Keyset(t, b), b) for (a, b), t in self.state.follows.items() if a == user_id]
-        return self._follows(edges, after, limit, before)
+        return self._follows(edges, page)
 
-    def followers(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def followers(self, user_id: int, page: PageRequest) -> list[Follow]:
         edges = [(Keyset(t, a), a) for (a, b), t in self.state.follows.items() if b == user_id]
-        return self._follows(edges, after, limit, before)
+        return self._follows(edges, page)
 
-    def _follows(
-        self,
-        edges: list[tuple[Keyset, int]],
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None,
-    ) -> list[Follow]:
+    def _follows(self, edges: list[tuple[Keyset, int]], page: PageRequest) -> list[Follow]:
         keyed = [(key, Follow(self.state.users[other], key.at)) for key, other in edges]
-        page = _newest_first(keyed, after, limit, before)
-        return [f for f in page if isinstance(f, Follow)]
+        return [f for f in _newest_first(keyed, page) if isinstance(f, Follow)]
 
 
 class FakeRevokedTokenRepository:

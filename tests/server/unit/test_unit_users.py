@@ -8,6 +8,7 @@ from microblog_server.domain import (
     InvalidCredentials,
     InvalidInput,
     NotFound,
+    PageRequest,
     PreconditionFailed,
     Unauthenticated,
     User,
@@ -64,8 +65,8 @@ def test_list_filters_by_username_prefix_newest_first_in_pages(services: Service
     for name in ["ann", "anna", "bob", "Annie"]:
         services.users.register(name, "password-1")
 
-    first = services.users.list(q="AN", size=2)
-    second = services.users.list(q="AN", size=2, after=first.next_key)
+    first = services.users.list(q="AN", page=PageRequest(2))
+    second = services.users.list(q="AN", page=PageRequest(2, after=first.next_key))
 
     assert [v.user.username for v in first.items] == ["Annie", "anna"]
     assert [v.user.username for v in second.items] == ["ann"]
@@ -74,7 +75,7 @@ def test_list_filters_by_username_prefix_newest_first_in_pages(services: Service
 
 def test_list_refuses_a_page_size_out_of_range(services: Services) -> None:
     with pytest.raises(InvalidInput) as caught:
-        services.users.list(size=101)
+        PageRequest(101)
 
     assert caught.value.errors[0].parameter == "size"
 

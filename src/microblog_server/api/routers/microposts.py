@@ -72,9 +72,7 @@ def list_collection(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List a user's microposts, newest first."""
-    result = services.microposts.list_collection(
-        username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.microposts.list_collection(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
 
 

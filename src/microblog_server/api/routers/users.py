@@ -66,7 +66,7 @@ def list_users(
     q: Annotated[str | None, Query(max_length=30, description="username prefix")] = None,
 ) -> dict[str, Any]:
     """List users, newest first, optionally those whose username starts with ``q``."""
-    result = services.users.list(q=q, size=page.size, after=page.after, before=page.before)
+    result = services.users.list(q=q, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import InstrumentedAttribute
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import PageRequest
 
 __all__ = ["USERS", "SqlAlchemyUserRepository", "user_from_row"]
 
@@ -98,11 +98,9 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def list(
         self,
+        page: PageRequest,
         *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        prefix: str | None = None,
     ) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
         query = select(USERS)
@@ -115,9 +113,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
             query,
             USERS.c.created_at,
             USERS.c.id,
-            after=after,
-            before=before,
-            limit=limit,
+            page,
         )
         return [user_from_row(row) for row in rows]
 
