@@ -1,4 +1,9 @@
-"""In-memory fakes of the repository and unit-of-work ports, for service unit tests."""
+"""In-memory fakes of the repository and unit-of-work ports, for service unit tests.
+
+``tests/server/persistence/test_repositories.py`` runs one suite against these and the SQL
+repositories alike: a behaviour the fakes get wrong fails there. Like the databases (see
+``UTCDateTime``), they keep every timestamp as a UTC instant.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +65,10 @@ class FakeDatabase:
         return FakeUnitOfWork(self, read_only=read_only)
 
 
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
 def _newest_first(items: Iterable[tuple[Keyset, object]], page: PageRequest) -> list[object]:
     after, before, limit = page.after, page.before, page.rows_to_fetch
     keyed = sorted(items, key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
@@ -88,7 +97,7 @@ class FakeUserRepository:
             raise Conflict("taken")
         self.state.last_user_id += 1
         user = User(
-            self.state.last_user_id, username, display_name, bio, created_at, 1, password_hash
+            self.state.last_user_id, username, display_name, bio, _utc(created_at), 1, password_hash
         )
         self.state.users[user.id] = user
         return user
@@ -181,7 +190,12 @@ class FakeMicropostRepository:
     ) -> Micropost:
         self.state.last_post_id += 1
         row = PostRow(
-            self.state.last_post_id, author_id, text, referenced_id, list(mention_ids), created_at
+            self.state.last_post_id,
+            author_id,
+            text,
+            referenced_id,
+            list(mention_ids),
+            _utc(created_at),
         )
         self.state.posts[row.id] = row
         return self._present(row)
@@ -234,7 +248,7 @@ class FakeMicropostRepository:
         if row is None or expected_version not in {None, row.version}:
             return False
         row.text, row.referenced_id, row.mention_ids = text, referenced_id, list(mention_ids)
-        row.updated_at, row.version = updated_at, row.version + 1
+        row.updated_at, row.version = _utc(updated_at), row.version + 1
         return True
 
     def delete(self, micropost_id: int, *, expected_version: int | None) -> bool:
@@ -252,7 +266,7 @@ class FakeFollowRepository:
     def add(self, follower_id: int, followed_id: int, *, created_at: datetime) -> bool:
         if (follower_id, followed_id) in self.state.follows:
             return False
-        self.state.follows[follower_id, followed_id] = created_at
+        self.state.follows[follower_id, followed_id] = _utc(created_at)
         return True
 
     def remove(self, follower_id: int, followed_id: int) -> None:
@@ -276,7 +290,7 @@ class FakeRevokedTokenRepository:
         self.state = state
 
     def revoke(self, jti: str, *, expires_at: datetime) -> None:
-        self.state.revoked[jti] = expires_at
+        self.state.revoked[jti] = _utc(expires_at)
 
     def is_revoked(self, jti: str) -> bool:
         return jti in self.state.revoked
@@ -293,7 +307,12 @@ class FakeIdempotencyRepository:
         self.state = state
 
     def try_insert(self, record: IdempotencyRecord) -> bool:
-        return self.state.idempotency.setdefault((record.scope, record.key), record) is record
+        if (record.scope, record.key) in self.state.idempotency:
+            return False
+        self.state.idempotency[record.scope, record.key] = replace(
+            record, created_at=_utc(record.created_at)
+        )
+        return True
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         return self.state.idempotency.get((scope, key))
@@ -308,7 +327,7 @@ class FakeIdempotencyRepository:
         record = self._claimed(scope, key, claimed_at)
         if record is None:
             return False
-        self.state.idempotency[scope, key] = replace(record, created_at=now)
+        self.state.idempotency[scope, key] = replace(record, created_at=_utc(now))
         return True
 
     def complete(
