@@ -10,6 +10,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import anyio
+
 from microblog_server.api.idempotency import IdempotencyMiddleware
 from microblog_server.services.held_transaction import HoldingUnitOfWorkFactory
 from microblog_server.services.idempotency import IdempotencyClaim
@@ -87,3 +89,39 @@ def test_a_success_is_stored_before_any_byte_of_it_is_sent() -> None:
 
 def test_a_server_error_releases_the_key_before_it_is_sent() -> None:
     assert _run(500) == ["begin", "abandon", "send http.response.start", "send http.response.body"]
+
+
+def test_a_cancelled_request_still_releases_what_it_holds() -> None:
+    # A client that goes away cancels the request; its held transaction (a write lock on
+    # SQLite) must still be rolled back and its key released, not left to the collector.
+    events: list[str] = []
+    scopes: list[anyio.CancelScope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        scopes[0].cancel()
+        await anyio.sleep(60)  # cancelled at once: never waited for
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: Message) -> None:
+        events.append(f"send {message['type']}")
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v1/users/dana/collection",
+        "query_string": b"",
+        "headers": [(b"idempotency-key", b"k1")],
+        "client": ("127.0.0.1", 1),
+    }
+
+    async def main() -> None:
+        with anyio.CancelScope() as cancelled:
+            scopes.append(cancelled)
+            await IdempotencyMiddleware(app, _RecordingStore(events))(scope, receive, send)
+
+    anyio.run(main)
+
+    assert events == ["begin", "abandon"]

@@ -21,7 +21,7 @@ from contextlib import suppress
 from functools import partial
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from anyio import CapacityLimiter, to_thread
+from anyio import CancelScope, CapacityLimiter, to_thread
 
 from microblog_server.api.asgi import header, send_problem
 from microblog_server.api.caller import caller_of
@@ -123,10 +123,13 @@ class IdempotencyMiddleware:
         # A held transaction (SQLite's write lock, a pooled connection) is finished in a
         # worker thread of its own limiter: were every default worker thread blocked
         # claiming a key behind that lock, the one request that can release it would
-        # otherwise wait for a thread until the busy timeout.
+        # otherwise wait for a thread until the busy timeout. Shielded: a request
+        # cancelled (its client gone) must still commit or roll back what it holds.
         if self._finishing is None:
             self._finishing = CapacityLimiter(_FINISHING_THREADS)
-        return await to_thread.run_sync(function, limiter=self._finishing)
+        with CancelScope(shield=True):
+            result = await to_thread.run_sync(function, limiter=self._finishing)
+        return result
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
