@@ -129,7 +129,7 @@ class IdempotencyMiddleware:
             self._finishing = CapacityLimiter(_FINISHING_THREADS)
         with CancelScope(shield=True):
             result = await to_thread.run_sync(function, limiter=self._finishing)
-        return result
+        return result  # noqa: RET504 - outside the scope, which mypy sees may swallow errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
