@@ -133,7 +133,7 @@ class LocalServer:
             try:
                 import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
 
-                from microblog_server.api import create_app  # noqa: PLC0415
+                from microblog_server.bootstrap import create_app  # noqa: PLC0415
                 from microblog_server.settings import Settings  # noqa: PLC0415
             except ModuleNotFoundError as error:
                 raise LocalServerError(

@@ -26,12 +26,13 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import uvicorn
+    from pydantic import ValidationError
 
 __all__ = ["build_parser", "describe_invalid_settings", "main"]
 
 logger = logging.getLogger("microblog_server")
 
-_APP = "microblog_server.api.app:create_app"
+_APP = "microblog_server.bootstrap:create_app"
 # What `pip install 'microblog[server]'` brings, by import name: without one of them the
 # command says which extra to install, in one line, instead of a traceback.
 SERVER_EXTRA_MODULES = (
@@ -193,8 +194,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(_: argparse.Namespace) -> int:
+    from microblog_server.bootstrap import build_services  # noqa: PLC0415
     from microblog_server.data import seed  # noqa: PLC0415
-    from microblog_server.persistence import build_services  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     services = build_services(Settings())

@@ -20,14 +20,15 @@ from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, par
 from microblog_server.api.request_id import RequestIdMiddleware
 from microblog_server.api.routers import feeds, follows, meta, microposts, token, users
 from microblog_server.api.security_headers import SecurityHeadersMiddleware
-from microblog_server.settings import Settings
+from microblog_server.version import package_version
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from microblog_server.services import Services
+    from microblog_server.settings import Settings
 
-__all__ = ["OPENAPI_URL", "create_app"]
+__all__ = ["OPENAPI_URL", "build_app"]
 
 OPENAPI_URL = "/api/v1/openapi.json"
 
@@ -38,51 +39,31 @@ with opaque cursors; writes honour `If-Match` and `Idempotency-Key`.
 """
 
 
-def _version() -> str:
-    from microblog import __version__  # noqa: PLC0415 - the SDK package owns the version
-
-    return __version__
-
-
-def _storage_errors() -> tuple[type[Exception], ...]:
-    # The wiring is the one place that knows the storage is SQLAlchemy: its connection
-    # errors (database unreachable, locked past the busy timeout, no pooled connection
-    # free within the pool timeout) are a 503, not a bug.
-    from sqlalchemy.exc import DisconnectionError, OperationalError  # noqa: PLC0415
-    from sqlalchemy.exc import TimeoutError as PoolTimeoutError  # noqa: PLC0415
-
-    return (OperationalError, DisconnectionError, PoolTimeoutError)
-
-
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
-    """Build the service's ASGI app.
+def build_app(
+    settings: Settings, services: Services, *, close_at_shutdown: bool = False
+) -> FastAPI:
+    """Build the service's ASGI app over ready services (see ``microblog_server.bootstrap``).
 
     Args:
-        settings: The settings; read from ``MICROBLOG_*`` environment variables when omitted.
-        services: Ready services to use (tests); built from ``settings`` (creating the
-            engine and migrating when ``auto_migrate``) when omitted. The app closes the
-            services it built at shutdown.
+        settings: The settings.
+        services: The use cases, wired over a storage by the composition root.
+        close_at_shutdown: Close ``services`` when the app shuts down (when the caller
+            built them for this app alone).
 
     Returns:
         The app.
     """
-    settings = settings if settings is not None else Settings()
-    owned = services is None
-    if services is None:
-        from microblog_server.persistence import build_services  # noqa: PLC0415
-
-        services = build_services(settings)
     built = services
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        if owned:
+        if close_at_shutdown:
             built.close()
 
     app = FastAPI(
         title="microblog",
-        version=_version(),
+        version=package_version(),
         description=DESCRIPTION,
         openapi_url=OPENAPI_URL,
         docs_url=None,
@@ -98,7 +79,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
-    install_handlers(app, unavailable=_storage_errors())
+    install_handlers(app, unavailable=services.unavailable)
 
     limits = RateLimits(
         user=parse_quota(settings.rate_limit),

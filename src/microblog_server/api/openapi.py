@@ -39,14 +39,17 @@ _CODES = {
     503: "unavailable",
 }
 _DESCRIPTIONS = {
-    304: "Not modified (If-None-Match matched)",
+    304: "Not modified (If-None-Match matched the whole ETag: the representation is unchanged)",
     400: "Malformed JSON, bad Idempotency-Key, invalid cursor, invalid grant, or a Host "
     "this service does not answer for",
     401: "Missing, expired, revoked or forged token",
     403: "Acting for another user",
     404: "Unknown user or micropost",
     409: "Conflict (username taken, or the same Idempotency-Key still running)",
-    412: "If-Match does not match the current ETag",
+    412: (
+        "If-Match names no current version: the resource's own stored state changed "
+        "(the version part of the ETag, before the '-', is compared; counts do not count)"
+    ),
     413: "Body over the limit, or a batch over 100 items",
     415: "Body that is not JSON",
     422: "Validation error, or an Idempotency-Key reused with another payload",

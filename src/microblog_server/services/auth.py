@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWorkFactory
 
-__all__ = ["AuthService"]
+__all__ = ["AuthService", "token_digest"]
 
 _ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
@@ -31,13 +32,19 @@ _MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetim
 _MAX_JTI = 64  # the revocation table's jti column
 
 
+def token_digest(token: str) -> str:
+    """Return the SHA-256 digest (hex) of a bearer token, to recognise it without storing it."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class AuthService:
     """Issues, checks and revokes access tokens.
 
     Tokens are JWTs signed with HS256 carrying ``sub`` (the user id), ``iat``, ``exp`` and a
     random ``jti``. A token stops working when it expires (by the injected clock), when it
-    is revoked, or when its user is deleted. Answers are kept in a :class:`TokenCache`
-    for a few seconds (see there for what that trades).
+    is revoked, when its user is deleted, or when its user changes their password (every
+    token issued until then but the one that changed it). Answers are kept in a
+    :class:`TokenCache` for a few seconds (see there for what that trades).
 
     Args:
         uow_factory: Opens a unit of work per use case.
@@ -87,7 +94,9 @@ class AuthService:
         now = self._clock()
         claims = {
             "sub": str(user.id),
-            "iat": int(now.timestamp()),
+            # To the microsecond (RFC 7519 allows a fraction): a password change must tell
+            # the tokens issued just before it from those issued just after.
+            "iat": now.timestamp(),
             "exp": int((now + timedelta(seconds=self._token_ttl)).timestamp()),
             "jti": secrets.token_urlsafe(16),
         }
@@ -99,7 +108,7 @@ class AuthService:
 
         Raises:
             Unauthenticated: The token is malformed, forged, not HS256, expired, revoked,
-                or its user no longer exists.
+                its user no longer exists, or the password changed since it was issued.
         """
         user = self._tokens.get(token)
         if user is not None:
@@ -112,6 +121,8 @@ class AuthService:
             user = uow.users.get(int(claims["sub"]))
         if user is None or int(claims["iat"]) < int(user.created_at.timestamp()):
             raise Unauthenticated("the token's user no longer exists")
+        if _revoked_by_password_change(user, token, float(claims["iat"])):
+            raise Unauthenticated("the password changed since the token was issued")
         self._tokens.put(token, user, expires_at=int(claims["exp"]), generation=generation)
         return user
 
@@ -148,7 +159,7 @@ class AuthService:
             )
             expires = int(claims["exp"])
             subject = int(claims["sub"])
-            issued = int(claims["iat"])
+            issued = float(claims["iat"])
             jti = claims["jti"]
         except (jwt.InvalidTokenError, ValueError, TypeError) as error:
             raise Unauthenticated("the token is not valid") from error
@@ -166,3 +177,10 @@ class AuthService:
         if expires <= self._clock().timestamp():
             raise Unauthenticated("the token expired")
         return claims
+
+
+def _revoked_by_password_change(user: User, token: str, issued_at: float) -> bool:
+    cutoff = user.tokens_valid_after
+    if cutoff is None or issued_at > cutoff.timestamp():
+        return False
+    return token_digest(token) != user.kept_token

@@ -9,6 +9,7 @@ from microblog_server.services.auth import AuthService
 from microblog_server.services.clock import Clock, system_clock
 from microblog_server.services.feeds import FeedService
 from microblog_server.services.follows import FollowService
+from microblog_server.services.held_transaction import HoldingUnitOfWorkFactory
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
 from microblog_server.services.passwords import BoundedPasswords, PasswordHasher, Passwords
@@ -49,6 +50,7 @@ class Services:
         clock: The time source.
         check_database: Tells whether the database answers (for ``/health``).
         close: Releases the database connections.
+        unavailable: The storage's exceptions that mean it is unreachable (a 503).
     """
 
     settings: Settings
@@ -63,6 +65,7 @@ class Services:
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
     close: Callable[[], None] = field(default=_nothing)
+    unavailable: tuple[type[Exception], ...] = ()
 
 
 def wire_services(
@@ -72,6 +75,7 @@ def wire_services(
     clock: Clock | None = None,
     check_database: Callable[[], bool] = _always_ok,
     close: Callable[[], None] = _nothing,
+    unavailable: tuple[type[Exception], ...] = (),
 ) -> Services:
     """Build every service over one unit-of-work factory.
 
@@ -81,6 +85,7 @@ def wire_services(
         clock: The time source; the system clock by default.
         check_database: Health probe of the storage.
         close: Releases the storage.
+        unavailable: The storage's exceptions that mean it is unreachable.
 
     Returns:
         The services.
@@ -95,6 +100,9 @@ def wire_services(
         limit=settings.password_hash_concurrency,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
+    # The services share one factory that can hold a keyed request's transaction; the
+    # idempotency claims themselves must commit at once, on their own.
+    claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -109,10 +117,17 @@ def wire_services(
             token_ttl=settings.token_ttl,
             tokens=tokens,
         ),
-        idempotency=IdempotencyService(uow_factory, now, ttl=settings.idempotency_ttl),
+        idempotency=IdempotencyService(
+            claims_factory,
+            uow_factory,
+            now,
+            ttl=settings.idempotency_ttl,
+            lease=settings.idempotency_lease,
+        ),
         uow_factory=uow_factory,
         passwords=passwords,
         clock=now,
         check_database=check_database,
         close=close,
+        unavailable=unavailable,
     )

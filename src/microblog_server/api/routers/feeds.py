@@ -30,7 +30,7 @@ def timeline(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List, newest first, microposts of the users ``username`` follows and those naming them."""
-    result = services.feeds.timeline(username, size=page.size, after=page.after, before=page.before)
+    result = services.feeds.timeline(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
 
 
@@ -55,7 +55,5 @@ def search(
     ] = None,
 ) -> dict[str, Any]:
     """Find microposts containing ``text`` (case-insensitive), optionally by author prefix."""
-    result = services.feeds.search(
-        text, username=username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.feeds.search(text, username=username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
