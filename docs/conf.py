@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import pkgutil
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sphinx.errors import PycodeError
+from sphinx.pycode import ModuleAnalyzer
+
+import microblog
 from microblog import __version__
 
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))
 INVENTORIES = DOCS / "_inventories"
 
 project = "microblog"
@@ -22,10 +34,11 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_autodoc_typehints",
     "sphinxcontrib.mermaid",
+    "offline_mermaid",  # docs/_ext: Mermaid's JS served from _static, not a CDN
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "_inventories"]
+exclude_patterns = ["_build", "_inventories", "_ext"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 # ```mermaid fences render as diagrams (sphinxcontrib-mermaid), as they do on GitHub.
 myst_fence_as_directive = ["mermaid"]
@@ -54,10 +67,38 @@ suppress_warnings = ["intersphinx.external", "config.cache"]
 # link there is not an error worth failing the build for.
 nitpicky = False
 
-# Mermaid renders in the reader's browser (the JS loads at view time); the build itself
-# needs no network and no mermaid CLI.
+# Mermaid renders in the reader's browser from a copy of its JS in _static (see
+# docs/_ext/offline_mermaid.py), so the site works with no network and needs no mermaid CLI.
 mermaid_output_format = "raw"
 
 typehints_fully_qualified = False
 always_document_param_types = False
 typehints_document_rtype = True
+
+
+@functools.cache
+def _private_modules() -> tuple[str, ...]:
+    return tuple(info.name for info in pkgutil.walk_packages(microblog.__path__, "microblog."))
+
+
+def _defining_module(app: Sphinx, modname: str, fullname: str) -> str | None:
+    """For viewcode: the private module that defines a public ``microblog.X``.
+
+    Public classes report ``__module__ == "microblog"`` (see ``microblog/__init__.py``),
+    which would leave them without a [source] link.
+    """
+    if modname != "microblog":
+        return None
+    for name in _private_modules():
+        try:
+            tags = ModuleAnalyzer.for_module(name).find_tags()
+        except PycodeError:
+            continue
+        if fullname in tags:
+            return name
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    """Project hooks: source links for the public classes."""
+    app.connect("viewcode-follow-imported", _defining_module)

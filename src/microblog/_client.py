@@ -13,7 +13,12 @@ from microblog._auth import BearerAuth
 from microblog._cache import ETagCache
 from microblog._call import CallPolicy
 from microblog._config import Retry, Timeout
-from microblog._errors import AuthenticationError, ResponseDecodeError
+from microblog._errors import (
+    AuthenticationError,
+    ClientClosedError,
+    MicroblogError,
+    ResponseDecodeError,
+)
 from microblog._hooks import Hooks
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
@@ -25,18 +30,52 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from microblog._pagination import Pager
+    from microblog._ratelimit import Quota
     from microblog._resources import Micropost, User
 
 __all__ = ["Client"]
 
-_UNSET: Any = object()
+
+class _Unchanged:
+    """The default of ``with_options`` arguments: keep this client's value."""
+
+    def __repr__(self) -> str:
+        return "unchanged"  # what help() and the reference show as the default
+
+
+_UNSET: Any = _Unchanged()
+_API_ROOT = "/api/v1"
+
+
+def _service_root(base_url: str) -> str:
+    """The service's root URL: a base URL ending in ``/api/v1`` (a common guess) is cut there.
+
+    Every path the SDK sends starts with ``/api/v1``, so ``https://host/api/v1`` and
+    ``https://host`` name the same service; a path before it (``https://host/blog``)
+    is kept.
+    """
+    root = base_url.rstrip("/")
+    if root.endswith(_API_ROOT):
+        root = root.removesuffix(_API_ROOT)
+    return root
+
+
+class _Lifetime:
+    """Whether a client's connection pool was closed, shared with its ``with_options`` copies."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
 
 
 class Client:
     """A connection to one microblog service, for one set of credentials.
 
     Args:
-        base_url: The service's root URL; defaults to ``$MICROBLOG_URL``.
+        base_url: The service's root URL, such as ``https://microblog.example.com``;
+            defaults to ``$MICROBLOG_URL``. A URL ending in ``/api/v1`` is accepted and
+            means the same service (the SDK adds ``/api/v1`` itself).
         username: With ``password``: log in lazily, and once more on a 401.
         password: The password for ``username``.
         token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
@@ -73,6 +112,10 @@ class Client:
     are still read per call and win over the environment. ``~/.netrc`` is never
     consulted: the client's credentials are explicit.
 
+    Closing: after :meth:`close` (or the end of a ``with`` block) every call raises
+    :class:`~microblog.ClientClosedError` at once, without a request; so do the
+    ``with_options`` copies of a closed client. Make a new client instead.
+
     Thread safety: a client (and its ``with_options`` copies) may be shared by many
     threads. The connection pool, the login (one login when many threads get a 401 at
     once), the ETag cache and the pacing state are each locked.
@@ -106,6 +149,7 @@ class Client:
             raise ValueError("no base URL: pass Client(base_url) or set $MICROBLOG_URL")
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("the base URL must start with http:// or https://")
+        base_url = _service_root(base_url)
         if (username is None) != (password is None):
             raise ValueError("pass username and password together")
         if password is not None and token is not None:
@@ -118,6 +162,8 @@ class Client:
             policy_retry = dataclasses.replace(policy_retry, max_retries=max_retries)
         hooks = hooks or Hooks()
         self._owns_session = session is None
+        self._lifetime = _Lifetime()
+        self._closed = self._is_copy = False
         if session is None:
             session = requests.Session()
             adapter = ClientAdapter(pool_maxsize=pool_size, max_retries=0)
@@ -173,6 +219,17 @@ class Client:
         return self._policy.retry
 
     @property
+    def quota(self) -> Quota | None:
+        """The service's rate limit as its last response announced it, or None before one did.
+
+        Read from the ``RateLimit``/``RateLimit-Policy`` headers of every response (any
+        status, every ``with_options`` copy and thread: they share it); ``resets_in``
+        counts down from that response. The client already paces itself by it (see
+        ``wait_on_rate_limit``); read it to plan bulk work. Reading costs no request.
+        """
+        return self._transport.quota.snapshot()
+
+    @property
     def _username(self) -> str | None:
         auth = self._transport.auth
         return auth.username if auth else None
@@ -204,6 +261,8 @@ class Client:
         copy = object.__new__(Client)
         copy._transport = self._transport
         copy._owns_session = False
+        copy._lifetime = self._lifetime
+        copy._closed, copy._is_copy = False, True
         copy._bind(CallPolicy(self._transport, new_timeout, new_retry))
         return copy
 
@@ -228,11 +287,25 @@ class Client:
         Returns:
             The decoded 2xx response.
         """
-        return self._transport.request(
-            self._policy, method, path_or_url, params=params, json=json, if_match=if_match
-        )
+        self._check_open()
+        try:
+            return self._transport.request(
+                self._policy, method, path_or_url, params=params, json=json, if_match=if_match
+            )
+        except MicroblogError as error:
+            # An error raised on purpose says it all in its message (and its __cause__):
+            # its traceback starts here, at the caller's call, not deep in the pipeline.
+            raise error.with_traceback(None)  # noqa: B904 - re-raised as itself, not anew
+
+    def _check_open(self) -> None:
+        if self._closed or self._lifetime.closed:
+            raise ClientClosedError(
+                f"this client of {self.base_url} is closed (close() or the end of its"
+                " with block): make a new microblog.Client"
+            )
 
     def _login(self, username: str, password: str) -> str:
+        self._check_open()
         form = {"grant_type": "password", "username": username, "password": password}
         response = self._transport.request(
             self._policy, "POST", "/api/v1/token", data=form, authenticate=False
@@ -254,7 +327,11 @@ class Client:
     def timeline(
         self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
     ) -> Pager[Micropost]:
-        """Return the caller's timeline, newest first, as a lazy pager."""
+        """Return the caller's timeline, newest first, as a lazy pager.
+
+        The timeline holds the posts of the users the caller follows and the posts that
+        name the caller; the caller's own posts are in ``client.microposts.list()``.
+        """
         return self.microposts.timeline(size=size, limit=limit, cursor=cursor)
 
     def logout(self) -> None:
@@ -263,6 +340,7 @@ class Client:
         Does nothing when no token is held. A client with a password logs in again on
         its next call. A token the service already rejects counts as revoked.
         """
+        self._check_open()
         auth = self._transport.auth
         if auth is None or not auth.has_token:
             return
@@ -274,7 +352,16 @@ class Client:
             auth.forget()
 
     def close(self) -> None:
-        """Release the connection pool (a ``with_options`` copy leaves it open)."""
+        """Release the connection pool; every later call on this client raises at once.
+
+        Closing the client also closes its ``with_options`` copies. Closing a copy closes
+        only the copy and leaves the pool open. A ``session=`` passed in is never closed
+        (its owner closes it). Closing twice does nothing more.
+        """
+        self._closed = True
+        if self._is_copy:
+            return
+        self._lifetime.closed = True
         if self._owns_session:
             self._transport.session.close()
 

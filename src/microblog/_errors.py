@@ -16,11 +16,14 @@ The hierarchy::
     │   ├── RateLimitError              429, or a spent quota the client will not wait for
     │   └── ServerError                 5xx
     ├── ResponseDecodeError             a 2xx whose body is not the JSON the contract promises
-    └── PaginationError                 a ``next`` link that does not advance (would loop)
+    ├── PaginationError                 a ``next`` link that does not advance (would loop)
+    └── ClientClosedError               a call on a closed client (also a ``RuntimeError``)
 
 No builtin name is shadowed: ``PermissionError``, ``ConnectionError`` and ``TimeoutError``
-stay Python's. Messages are one line (status, code, detail, request id) and never carry
-credentials, request headers or bodies.
+stay Python's. Messages are one line (status, code, detail, request id; for a 422 the
+first refused field and its reason, as in ``text: String should have at most 255
+characters``, while ``errors`` keeps the whole list) and never carry credentials, request
+headers or bodies.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "MicroblogError",
     "NotFoundError",
@@ -50,13 +54,30 @@ __all__ = [
     "ResponseDecodeError",
     "ServerError",
     "ValidationError",
+    "connection_failure",
     "error_from_response",
     "parse_retry_after",
 ]
 
 
 class MicroblogError(Exception):
-    """Base class of every exception the SDK raises for a failed call."""
+    """Base class of every exception the SDK raises for a failed call.
+
+    Every one pickles (for ``multiprocessing`` and task queues) with its message and
+    attributes, but without the ``requests.Response``: that holds the request, whose
+    ``Authorization`` header carries the token.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = {**self.__dict__, "response": None} if "response" in self.__dict__ else None
+        return (_restore, (type(self), self.args), state or self.__dict__)
+
+
+def _restore(cls: type[MicroblogError], args: tuple[Any, ...]) -> MicroblogError:
+    """Rebuild a pickled error without calling its keyword-only ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 class APIConnectionError(MicroblogError):
@@ -71,6 +92,33 @@ class APIConnectionError(MicroblogError):
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+def connection_failure(what: str, base_url: str, exc: BaseException) -> str:
+    """Say in a few words what failed, where and why: ``what talking to URL: reason``.
+
+    The reason is the innermost cause's errno and text (``[Errno 111] Connection refused``),
+    found by walking the chain that ``requests`` and ``urllib3`` build, so the message
+    names the URL and port, and says what happened, without that chain being read.
+    """
+    root: BaseException = exc
+    seen = {id(root)}
+    while True:
+        inner = root.__cause__ or root.__context__
+        if inner is None and root.args and isinstance(root.args[0], BaseException):
+            inner = root.args[0]  # requests wraps urllib3's error as its argument
+        inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError
+        if not isinstance(inner, BaseException) or id(inner) in seen:
+            break
+        seen.add(id(inner))
+        root = inner
+    # Only the operating system's words (errno and strerror), never an exception's own
+    # text: that can quote a URL, a header or whatever a proxy or a hostile server said.
+    reason = type(exc).__name__
+    if isinstance(root, OSError) and root.strerror:
+        reason = f"[Errno {root.errno}] {root.strerror}"
+    hint = " (is the service running there?)" if isinstance(root, ConnectionRefusedError) else ""
+    return f"{what} talking to {base_url}: {reason}{hint}"
 
 
 class APITimeoutError(APIConnectionError):
@@ -114,13 +162,27 @@ class APIError(MicroblogError):
         super().__init__(self._one_line())
 
     def _one_line(self) -> str:
-        text = " ".join((self.detail or self.title or "").split())
+        text = " ".join((self._first_field() or self.detail or self.title or "").split())
         message = f"{self.status_code} {self.code or 'error'}"
         if text:
             message += f": {text}"
         if self.request_id:
             message += f" (request id {self.request_id})"
         return message
+
+    def _first_field(self) -> str | None:
+        """For a 422: the first refused field and its reason (``text: ...``), and how many more."""
+        if self.status_code != 422 or not self.errors:
+            return None
+        first = self.errors[0]
+        reason = first.get("detail")
+        if not isinstance(reason, str):
+            return None
+        where = first.get("pointer") or first.get("parameter")
+        if isinstance(where, str) and where.strip("#/"):
+            reason = f"{where.lstrip('#/').replace('/', '.')}: {reason}"
+        more = len(self.errors) - 1
+        return f"{reason} (and {more} more)" if more else reason
 
 
 class BadRequestError(APIError):
@@ -183,6 +245,13 @@ class ResponseDecodeError(MicroblogError):
 
 class PaginationError(MicroblogError):
     """The service sent a ``next`` link that does not advance (following it would loop)."""
+
+
+class ClientClosedError(MicroblogError, RuntimeError):
+    """A call on a client that was closed (``close()``, or the end of its ``with`` block).
+
+    Raised at once, before any request. Also a ``RuntimeError``, as using a closed file is.
+    """
 
 
 # The mapping: a problem `code` wins over the status, then the status, then its class.

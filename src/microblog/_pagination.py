@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from microblog._errors import PaginationError, ResponseDecodeError
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from microblog._resources._base import Requester
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 MAX_PAGE_SIZE = 100
 
@@ -78,44 +79,70 @@ def _check_cursor(cursor: str | None) -> str | None:
 class Pager(Generic[T]):
     """All the items of a listing, fetched lazily page by page.
 
+    Listing methods return one: ``client.users.list()``, ``client.microposts.list()``,
+    ``client.microposts.search()``, ``client.timeline()``, ``user.followers()``, ... Their
+    ``size=`` is the page size sent to the service (1-100, ``None``: its default, 20),
+    ``limit=`` the most items to yield in total, and ``cursor=`` resumes a walk from a
+    :attr:`Page.cursor`; a bad value raises ``ValueError`` before any request.
+
     Iterating yields every item of every page (at most ``limit``); each iteration starts
     again from the first page (or from ``cursor``) and holds one page at a time.
-    :meth:`pages` yields the :class:`Page` objects instead.
-
-    Args:
-        client: The client whose ``_request`` fetches the pages.
-        path: The listing's path, e.g. ``/api/v1/users/dana/collection``.
-        parse: Turns one JSON item into a ``T``; raises ``ValueError`` on a malformed item
-            (the pager turns it into :class:`~microblog.ResponseDecodeError`).
-        params: Extra query parameters of the first request (``None`` values are dropped).
-        size: Page size sent to the service, 1-100 (``None``: the service's default, 20).
-        limit: Most items to yield in total (``None``: all of them).
-        cursor: Resume from this cursor (see :attr:`Page.cursor`).
-
-    Raises:
-        ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
+    :meth:`pages` yields the :class:`Page` objects instead. A pager is iterable, not an
+    iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``.
     """
 
     __slots__ = ("_client", "_cursor", "_limit", "_params", "_parse", "_path", "_size")
 
-    def __init__(
-        self,
+    _client: Requester
+    _path: str
+    _parse: Callable[[Any], T]
+    _params: dict[str, str | int | None]
+    _size: int | None
+    _limit: int | None
+    _cursor: str | None
+
+    def __init__(self) -> None:
+        """Not called by hand: a pager comes from a listing method (see the class)."""
+        raise TypeError(
+            "a Pager comes from a listing method, such as client.users.list() or client.timeline()"
+        )
+
+    @classmethod
+    def _over(
+        cls,
         client: Requester,
         path: str,
-        parse: Callable[[Any], T],
+        parse: Callable[[Any], U],
         *,
         params: Mapping[str, str | int | None] | None = None,
         size: int | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> None:
-        self._client = client
-        self._path = path
-        self._parse = parse
-        self._params = dict(params or {})
-        self._size = _check_size(size)
-        self._limit = _check_limit(limit)
-        self._cursor = _check_cursor(cursor)
+    ) -> Pager[U]:
+        """Build a pager (the managers' constructor).
+
+        Args:
+            client: The client whose ``_request`` fetches the pages.
+            path: The listing's path, e.g. ``/api/v1/users/dana/collection``.
+            parse: Turns one JSON item into a ``U``; raises ``ValueError`` on a malformed
+                item (the pager turns it into :class:`~microblog.ResponseDecodeError`).
+            params: Extra query parameters of the first request (``None`` values dropped).
+            size: Page size sent to the service, 1-100.
+            limit: Most items to yield in total.
+            cursor: Resume from this cursor.
+
+        Raises:
+            ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
+        """
+        pager: Pager[U] = object.__new__(Pager)
+        pager._client = client
+        pager._path = path
+        pager._parse = parse
+        pager._params = dict(params or {})
+        pager._size = _check_size(size)
+        pager._limit = _check_limit(limit)
+        pager._cursor = _check_cursor(cursor)
+        return pager
 
     @property
     def size(self) -> int | None:
@@ -133,6 +160,13 @@ class Pager(Generic[T]):
         while (page := next(pages, None)) is not None:
             yield from page.items
             del page
+
+    def __next__(self) -> NoReturn:
+        """Explain that a pager is iterable, not an iterator (``next(pager)`` is a slip)."""
+        raise TypeError(
+            "a Pager is not an iterator: use next(iter(pager)) or a for loop for the items,"
+            " or pager.pages() for the pages"
+        )
 
     def pages(self) -> Iterator[Page[T]]:
         """Yield the pages one by one, each fetched when the previous one is done.

@@ -2,7 +2,9 @@
 
 Both answer one question before each attempt: how long must this call wait? Waiting is
 the caller's job (the transport sleeps with its injectable ``sleep``), so both classes
-stay pure state behind a lock, driven by an injectable clock.
+stay pure state behind a lock, driven by an injectable clock. What the service last
+announced is also kept, read as a :class:`Quota` by ``client.quota``: the ``RateLimit``
+header is parsed once per response, for pacing; ``RateLimit-Policy`` only when read.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-__all__ = ["RateLimit", "ServerQuota", "TokenBucket", "parse_rate_limit"]
+__all__ = ["Quota", "RateLimit", "ServerQuota", "TokenBucket", "parse_rate_limit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,31 @@ class TokenBucket:
             return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
 
 
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """The service's rate limit, as its last response announced it (``client.quota``).
+
+    Read from the ``RateLimit`` and ``RateLimit-Policy`` headers
+    (draft-ietf-httpapi-ratelimit-headers; with several policies, the one with the fewest
+    requests left), or the older ``RateLimit-Limit``/``-Remaining``/``-Reset``.
+
+    Attributes:
+        limit: Requests a window allows (``q=``, or ``RateLimit-Limit``); None if not said.
+        remaining: Requests left in the current window, when it was announced.
+        resets_in: Seconds from now until the window resets, counting down from the
+            announcement (0.0 once passed: the next response brings fresh numbers);
+            None if not said.
+        window: The window's length in seconds (``w=``); None if not said.
+        policy: The policy's name (``"default"``); None for the older headers.
+    """
+
+    limit: int | None
+    remaining: int
+    resets_in: float | None
+    window: float | None
+    policy: str | None
+
+
 _PARAM = re.compile(r";\s*([A-Za-z]+)\s*=\s*([^;,]*)")
 
 
@@ -93,20 +120,73 @@ def parse_rate_limit(headers: Mapping[str, str]) -> tuple[float | None, float | 
     Returns:
         ``(remaining, reset_seconds)``; either is None when unknown.
     """
+    return _announced(headers)[1:]
+
+
+def _announced(headers: Mapping[str, str]) -> tuple[str, float | None, float | None]:
+    """Return ``(item, remaining, reset seconds)`` as :func:`parse_rate_limit` reads them.
+
+    ``item`` is the chosen policy's item of the ``RateLimit`` header (its name is read
+    from it only when asked, by :meth:`ServerQuota.snapshot`), or "" for the older headers.
+    """
     structured = headers.get("RateLimit")
     if structured:
-        best: tuple[float | None, float | None] = (None, None)
+        best: tuple[str, float | None, float | None] = ("", None, None)
         for item in structured.split(","):
             params = {k.lower(): v for k, v in _PARAM.findall(item)}
             remaining, reset = _number(params.get("r")), _number(params.get("t"))
-            if remaining is not None and (best[0] is None or remaining < best[0]):
-                best = (remaining, reset)
-        if best[0] is not None:
+            if remaining is not None and (best[1] is None or remaining < best[1]):
+                best = (item, remaining, reset)
+        if best[1] is not None:
             return best
     return (
+        "",
         _number(headers.get("RateLimit-Remaining")),
         _number(headers.get("RateLimit-Reset")),
     )
+
+
+def _name(item: str) -> str | None:
+    """The policy name an item of a structured header starts with (``"default"``)."""
+    name = item.split(";", 1)[0].strip().strip('"')
+    return name or None
+
+
+def _policy(text: str | None, name: str | None) -> tuple[int | None, float | None]:
+    """Return ``(limit, window)`` of the policy ``name`` in a ``RateLimit-Policy`` header.
+
+    A header of one policy answers for any name; without a name (the older headers) the
+    first item answers, in the older ``10;w=1`` form (the limit first) or a bare
+    ``RateLimit-Limit: 10``.
+    """
+    if not text:
+        return None, None
+    items = text.split(",")
+    chosen = next((i for i in items if name is not None and _name(i) == name), None)
+    if chosen is None:
+        if name is not None and len(items) != 1:
+            return None, None  # several policies, none of them the announced one
+        chosen = items[0]
+    params = {k.lower(): v for k, v in _PARAM.findall(chosen)}
+    limit = _number(params.get("q"))
+    if limit is None:
+        limit = _number(chosen.split(";", 1)[0])
+    return (int(limit) if limit is not None else None), _number(params.get("w"))
+
+
+class _Announcement(NamedTuple):
+    """The last response's quota: the pacing's reading of it, and the headers themselves.
+
+    The rest (the policy's name, limit and window) is parsed only when read.
+
+    A tuple, not a frozen dataclass: one is made per response while rate limits are on.
+    """
+
+    item: str
+    remaining: float
+    reset: float | None
+    at: float
+    headers: Mapping[str, str]
 
 
 class ServerQuota:
@@ -116,15 +196,17 @@ class ServerQuota:
         self._clock = clock
         self._lock = threading.Lock()
         self._blocked_until = 0.0
+        self._last: _Announcement | None = None
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Update from a response's headers (any status)."""
         if "RateLimit" not in headers and "RateLimit-Remaining" not in headers:
             return
-        remaining, reset = parse_rate_limit(headers)
+        item, remaining, reset = _announced(headers)
         if remaining is None:
             return
         with self._lock:
+            self._last = _Announcement(item, remaining, reset, self._clock(), headers)
             if remaining < 1 and reset:
                 self._blocked_until = self._clock() + reset
             else:
@@ -140,3 +222,16 @@ class ServerQuota:
                 self._blocked_until = 0.0
                 return 0.0
             return left
+
+    def snapshot(self) -> Quota | None:
+        """Return the last announced quota, its reset counted down to now (None: none yet)."""
+        last = self._last
+        if last is None:
+            return None
+        name = _name(last.item)
+        policy = last.headers.get("RateLimit-Policy") or last.headers.get("RateLimit-Limit")
+        limit, window = _policy(policy, name)
+        resets_in = None
+        if last.reset is not None:
+            resets_in = max(0.0, last.at + last.reset - self._clock())
+        return Quota(limit, int(last.remaining), resets_in, window, name)

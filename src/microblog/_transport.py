@@ -50,6 +50,7 @@ from microblog._errors import (
     MicroblogError,
     RateLimitError,
     ResponseDecodeError,
+    connection_failure,
     error_from_response,
     parse_retry_after,
 )
@@ -426,10 +427,12 @@ class Transport:
         call.retryable = not isinstance(exc, requests.exceptions.SSLError) and retry.should_retry(
             call.method, read_timeout=sent, idempotency_key=keyed
         )
-        return cls(
-            f"{what} talking to {self._host} ({type(exc).__name__}; request id {call.request_id})",
-            request_id=call.request_id,
-        )
+        message = connection_failure(what, self.base_url, exc)
+        # The cause stays in __cause__ (its own cause in its args), but a traceback shows
+        # it in one line instead of four chained exceptions deep inside urllib3.
+        exc.__suppress_context__ = True
+        exc.__traceback__ = None
+        return cls(f"{message} (request id {call.request_id})", request_id=call.request_id)
 
     def _decode(
         self,

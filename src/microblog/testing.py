@@ -23,6 +23,7 @@ test for isolation, or one per module (a pytest fixture) for speed.
 
 from __future__ import annotations
 
+import http
 import json
 import socket
 import tempfile
@@ -33,19 +34,25 @@ import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
+from microblog._faults import HELPER_HEADER, Drop, Fault, FaultMiddleware, FaultPlan
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from types import TracebackType
 
     import uvicorn
 
-__all__ = ["DEFAULT_PASSWORD", "LocalServer", "LocalServerError"]
+__all__ = ["DEFAULT_PASSWORD", "Drop", "Fault", "LocalServer", "LocalServerError"]
 
 #: The password :meth:`LocalServer.create_user` gives when none is passed.
 DEFAULT_PASSWORD = "correct-horse-battery"  # noqa: S105 - a documented test password
 
 
 class LocalServerError(RuntimeError):
-    """The local server did not start, or refused a helper's request."""
+    """The local server did not start, or refused a helper's request.
+
+    Also raised by :meth:`LocalServer.start` without the ``server`` extra, saying so.
+    """
 
 
 class LocalServer:
@@ -90,6 +97,7 @@ class LocalServer:
         self._socket: socket.socket | None = None
         self._directory: tempfile.TemporaryDirectory[str] | None = None
         self._url: str | None = None
+        self._faults = FaultPlan()
 
     def __repr__(self) -> str:
         return f"<LocalServer {self._url or 'stopped'}>"
@@ -122,10 +130,17 @@ class LocalServer:
         with self._lock:
             if self._url is not None:
                 return self
-            import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
+            try:
+                import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
 
-            from microblog_server.api import create_app  # noqa: PLC0415
-            from microblog_server.settings import Settings  # noqa: PLC0415
+                from microblog_server.bootstrap import create_app  # noqa: PLC0415
+                from microblog_server.settings import Settings  # noqa: PLC0415
+            except ModuleNotFoundError as error:
+                raise LocalServerError(
+                    "LocalServer needs the server extra: pip install 'microblog[server]'"
+                    f" (from a clone of the repository: pip install '.[server]');"
+                    f" missing: {error.name}"
+                ) from None
 
             directory = tempfile.TemporaryDirectory(prefix="microblog-test-")
             settings = Settings.for_tests(
@@ -137,7 +152,10 @@ class LocalServer:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-            config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            faulty = FaultMiddleware(
+                app, self._faults, problem=_problem, close=lambda scope: _close(server, scope)
+            )
+            config = uvicorn.Config(faulty, log_level="warning", access_log=False, lifespan="on")
             server = uvicorn.Server(config)
             thread = threading.Thread(
                 target=server.run,
@@ -173,6 +191,7 @@ class LocalServer:
             self._directory.cleanup()
         self._server = self._thread = self._socket = self._directory = None
         self._url = None
+        self._faults.clear()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -184,6 +203,63 @@ class LocalServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def inject(
+        self,
+        status: int | None = None,
+        *,
+        times: int | None = 1,
+        method: str | None = None,
+        path: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        drop: Drop | None = None,
+    ) -> Fault:
+        """Break the next matching requests on purpose, to test how a client copes.
+
+        Give either ``status`` (the requests are answered with it, a problem details body
+        in the service's own format and ``headers``; the service never sees them) or
+        ``drop``:
+
+        - ``drop="after"``: the service handles the request (a create is stored, and its
+          answer kept under its ``Idempotency-Key``), then the connection closes before
+          a byte of the answer is sent: the client sees a lost connection;
+        - ``drop="before"``: the connection closes as soon as the request arrives; the
+          service never sees it.
+
+        Faults apply in the order they were injected: a request meets the first live
+        fault that matches it, which then counts one hit. A fault added before
+        :meth:`start` applies once the server runs; :meth:`stop` forgets them all. The
+        server's own helpers (:meth:`create_user`, :meth:`token_for`) are never faulted.
+
+        Args:
+            status: The status to answer, 400 to 599 (e.g. 503, or 429 with
+                ``headers={"Retry-After": "2"}``).
+            times: How many matching requests to break; None: every one until
+                :meth:`Fault.cancel` or :meth:`clear_faults`.
+            method: Only requests with this method (any case), e.g. ``"POST"``.
+            path: Only requests whose URL path starts with this, e.g.
+                ``"/api/v1/microposts"`` (query strings are not matched).
+            headers: Response headers to send with ``status`` (they replace the
+                defaults of the same name, ``Content-Type`` and ``X-Request-ID``).
+            drop: ``"before"`` or ``"after"`` the service handles the request.
+
+        Returns:
+            The fault; its :attr:`~Fault.hits` say how often it fired.
+
+        Raises:
+            ValueError: Both or neither of ``status`` and ``drop``, a status outside
+                400-599, ``times`` below 1, a path not starting with ``/``, headers
+                with ``drop``, or a header that cannot be sent (not a token name, a
+                value with a line break or outside Latin-1, or the framing headers
+                ``Content-Length``, ``Transfer-Encoding``, ``Connection``).
+            TypeError: ``times`` is not an int or None.
+        """
+        fault = Fault(status, times=times, method=method, path=path, headers=headers, drop=drop)
+        return self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault that has not fired yet (e.g. in a fixture's teardown)."""
+        self._faults.clear()
 
     def create_user(
         self, username: str, password: str = DEFAULT_PASSWORD, *, display_name: str | None = None
@@ -222,7 +298,10 @@ class LocalServer:
 
     def _request(self, path: str, data: bytes, content_type: str) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - always our own http://127.0.0.1 URL
-            self.url + path, data=data, method="POST", headers={"Content-Type": content_type}
+            self.url + path,
+            data=data,
+            method="POST",
+            headers={"Content-Type": content_type, HELPER_HEADER.decode(): "1"},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
@@ -232,3 +311,35 @@ class LocalServer:
             with error:
                 detail = json.loads(error.read() or b"{}").get("detail", "")
             raise LocalServerError(f"POST {path} failed: {error.code} {detail}") from None
+
+
+def _problem(status: int, request_id: str) -> dict[str, Any]:
+    """A problem details object for an injected status, as the service itself writes them."""
+    # The service's own status -> code table, so an injected 404 reads like a real one.
+    from microblog_server.api.handlers import _HTTP_CODES  # noqa: PLC0415 - server extra
+    from microblog_server.api.problems import problem_body  # noqa: PLC0415
+
+    codes = {**_HTTP_CODES, 500: "internal_error"}
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:  # a status Python has no name for, such as 599
+        phrase = "Error"
+    code = codes.get(status) or phrase.lower().replace(" ", "_").replace("-", "_")
+    body = problem_body(status, code, "injected by LocalServer.inject", request_id)
+    if status not in codes:
+        body["title"] = phrase
+    return body
+
+
+def _close(server: uvicorn.Server, scope: Mapping[str, Any]) -> None:
+    """Close the connection that carries the request ``scope`` (on the server's loop).
+
+    uvicorn keeps its open connections in ``server_state.connections``; each one's
+    current request cycle holds the very scope dict the app was called with.
+    """
+    for connection in list(server.server_state.connections):
+        cycle = getattr(connection, "cycle", None)
+        if cycle is not None and cycle.scope is scope:
+            connection.transport.close()
+            return
+    raise LocalServerError("cannot find the connection to drop")  # a uvicorn change

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import logging
 import os
 import secrets
@@ -21,18 +22,40 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import uvicorn
+    from pydantic import ValidationError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "describe_invalid_settings", "main"]
 
 logger = logging.getLogger("microblog_server")
 
-_APP = "microblog_server.api.app:create_app"
+_APP = "microblog_server.bootstrap:create_app"
+# What `pip install 'microblog[server]'` brings, by import name: without one of them the
+# command says which extra to install, in one line, instead of a traceback.
+SERVER_EXTRA_MODULES = (
+    "pydantic",
+    "pydantic_settings",
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "jwt",
+    "argon2",
+    "limits",
+)
+MISSING_EXTRA = (
+    "microblog-server: the service needs the server extra: pip install 'microblog[server]'"
+    " (from a clone of the repository: pip install '.[server]'); missing: {missing}"
+)
+
+
+def missing_server_modules() -> list[str]:
+    """The server extra's modules that are not installed (none when the extra is)."""
+    return [name for name in SERVER_EXTRA_MODULES if importlib.util.find_spec(name) is None]
+
 
 _EPILOG = """\
 settings come from environment variables, for example:
@@ -102,6 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only the serve command needs the server stack
 
     from microblog_server.persistence import upgrade  # noqa: PLC0415
+    from microblog_server.serving import uvicorn_options  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
@@ -126,6 +150,7 @@ def _serve(args: argparse.Namespace) -> int:
         "log_config": _log_config(args.log_level),
         "access_log": False,  # ours (microblog_server.access) carries the request id
         "proxy_headers": False,
+        **uvicorn_options(settings),
     }
     if args.workers == 1:
         # One worker binds through asyncio's create_server, whose sockets are already TCP.
@@ -173,8 +198,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _seed(_: argparse.Namespace) -> int:
+    from microblog_server.bootstrap import build_services  # noqa: PLC0415
     from microblog_server.data import seed  # noqa: PLC0415
-    from microblog_server.persistence import build_services  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     services = build_services(Settings())
@@ -199,14 +224,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status.
     """
     args = build_parser().parse_args(argv)
+    missing = missing_server_modules()
+    if missing:
+        print(MISSING_EXTRA.format(missing=", ".join(missing)), file=sys.stderr)  # noqa: T201
+        return 2
+    from pydantic import ValidationError  # noqa: PLC0415 - the server extra, checked above
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     commands = {"serve": _serve, "migrate": _migrate, "seed": _seed}
     try:
         return commands[args.command](args)
     except ValidationError as error:
-        print(f"microblog-server: invalid settings:\n{error}", file=sys.stderr)  # noqa: T201
+        print(describe_invalid_settings(error), file=sys.stderr)  # noqa: T201
         return 2
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """Name each invalid setting and the rule it breaks, never the value it was given.
+
+    pydantic's own message quotes ``input_value``, which may be the secret key.
+
+    Args:
+        error: What validating the settings raised.
+
+    Returns:
+        One line per broken rule, under a heading.
+    """
+    lines = ["microblog-server: invalid settings:"]
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        names = [str(part) for part in item["loc"]]
+        where = f"MICROBLOG_{names[0].upper()}" if names else "settings"
+        lines.append(f"  {where}: {item['msg']}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,11 +6,13 @@ One class, :class:`Settings`; the app factory and the CLI build it once and pass
 from __future__ import annotations
 
 import logging
+import os
 import secrets
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings"]
 
@@ -25,6 +27,13 @@ def _check_rate(value: str) -> str:
         msg = 'a rate is "N/S" (N requests per S seconds) or "off"'
         raise ValueError(msg)
     return value
+
+
+def usable_cores() -> int:
+    """Return how many cores this process may run on (at least 1)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover - platforms without affinity
 
 
 class Settings(BaseSettings):
@@ -45,6 +54,8 @@ class Settings(BaseSettings):
         rate_limit: Per authenticated user, ``"N/S"`` or ``"off"``.
         rate_limit_anonymous: Per client address when anonymous.
         rate_limit_login: Per client address at ``/token``.
+        rate_limit_login_account: Failed logins per account (across addresses), ``"N/S"``
+            or ``"off"``; an address that logged in to the account before is never held back.
         rate_limit_storage: A ``limits`` storage URI (``memory://`` or ``redis://...``);
             when not set it is ``redis_url`` if that is set, else ``memory://``. Read it
             through :meth:`resolved_rate_limit_storage`.
@@ -54,10 +65,25 @@ class Settings(BaseSettings):
         max_body_bytes: Largest accepted request body.
         auto_migrate: Upgrade the database schema when the services are built.
         idempotency_ttl: Seconds an Idempotency-Key record is kept.
+        idempotency_lease: Seconds a request in progress holds its Idempotency-Key; past
+            that its claim is taken as abandoned (its process died) and a retry with the
+            same key and payload takes it over. Keep it well above any request's time.
         password_hash_time_cost: Argon2 iterations.
         password_hash_memory_cost: Argon2 memory in KiB.
         password_hash_parallelism: Argon2 lanes.
+        password_hash_concurrency: Password hashes (login, sign-up, password change) run
+            at once per process; past that a request is answered 503 at once. The default
+            is the number of cores this process may use.
+        public_base_url: The service's public origin (``https://blog.example``); links are
+            built from it, whatever ``Host`` a request names.
+        allowed_hosts: Host names accepted in ``Host`` besides the loopback names and the
+            address a connection reached, comma-separated in the environment (ignored when
+            ``public_base_url`` is set).
         sqlite_busy_timeout: Seconds a SQLite connection waits for a lock.
+        server_timeout: ``serve``: seconds a connection may stay idle, or take to send a
+            request's headers, before it is closed.
+        server_limit_concurrency: ``serve``: connections and running requests per worker
+            process past which uvicorn answers 503 at once.
     """
 
     model_config = SettingsConfigDict(env_prefix="MICROBLOG_", extra="ignore")
@@ -70,19 +96,28 @@ class Settings(BaseSettings):
     rate_limit: str = "300/60"
     rate_limit_anonymous: str = "60/60"
     rate_limit_login: str = "10/60"
+    rate_limit_login_account: str = "5/60"
     rate_limit_storage: str = "memory://"
     redis_url: str | None = None
     max_body_bytes: int = Field(default=65536, gt=0)
     auto_migrate: bool = True
     idempotency_ttl: int = Field(default=86400, gt=0)
+    idempotency_lease: float = Field(default=30.0, gt=0)
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_cost: int = Field(default=65536, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)
+    password_hash_concurrency: int = Field(default_factory=usable_cores, ge=1)
+    public_base_url: str | None = None
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     sqlite_busy_timeout: float = Field(default=30.0, ge=0)
+    server_timeout: int = Field(default=5, ge=1, le=300)
+    server_limit_concurrency: int = Field(default=1000, ge=1)
 
     _generated_key: str | None = PrivateAttr(default=None)
 
-    @field_validator("rate_limit", "rate_limit_anonymous", "rate_limit_login")
+    @field_validator(
+        "rate_limit", "rate_limit_anonymous", "rate_limit_login", "rate_limit_login_account"
+    )
     @classmethod
     def _rate_is_n_per_s(cls, value: str) -> str:
         return _check_rate(value)
@@ -93,6 +128,25 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
             msg = "MICROBLOG_REDIS_URL is redis://host:port/db (or rediss://, unix://)"
             raise ValueError(msg)
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        origin_only = parts.path in {"", "/"} and not (parts.query or parts.fragment)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or not origin_only:
+            msg = "a public base URL is http(s)://host[:port], with no path or query"
+            raise ValueError(msg)
+        return value.rstrip("/")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _hosts_are_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
         return value
 
     @model_validator(mode="after")
@@ -150,6 +204,9 @@ class Settings(BaseSettings):
             "rate_limit": "off",
             "rate_limit_anonymous": "off",
             "rate_limit_login": "off",
+            "rate_limit_login_account": "off",
+            # Hashes this cheap cost nothing: tests that sign up in parallel are never 503.
+            "password_hash_concurrency": 64,
             "password_hash_time_cost": 1,
             "password_hash_memory_cost": 8,
             "password_hash_parallelism": 1,

@@ -135,5 +135,5 @@ def run(*, quick: bool = False) -> Section:
             ),
         ]
     )
-    section.series["bytes received"] = {name.strip("`"): r[0] for name, r in results.items()}
+    section.series["bytes received"] = {name: r[0] for name, r in results.items()}
     return section

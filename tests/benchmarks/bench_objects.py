@@ -118,5 +118,5 @@ def run(*, quick: bool = False) -> Section:
                 f"{ratio(times[name], times[base]):.2f}",
             ]
         )
-    section.series["bytes per item"] = {name.strip("`"): memory[name] for name in builds}
+    section.series["bytes per item"] = {name: memory[name] for name in builds}
     return section

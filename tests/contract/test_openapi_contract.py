@@ -19,7 +19,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
+from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
 USERNAME, PASSWORD = "contract_user", "contract-password"

@@ -12,6 +12,8 @@ from __future__ import annotations
 import inspect
 import pydoc
 import re
+import traceback
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -295,3 +297,78 @@ def test_dir_of_a_pager_shows_its_options_and_pages(client: microblog.Client) ->
     names = visible(client.users.list())
 
     assert {"size", "limit", "pages"} <= set(names)
+
+
+# papercuts a newcomer met at the prompt
+
+
+def public_classes() -> list[type]:
+    return [obj for name in public_names() if isinstance(obj := getattr(microblog, name), type)]
+
+
+@pytest.mark.parametrize("cls", public_classes(), ids=lambda cls: cls.__name__)
+def test_every_public_class_says_it_lives_in_microblog(cls: type) -> None:
+    assert cls.__module__ == "microblog"
+    assert getattr(microblog, cls.__qualname__) is cls
+
+
+def test_errors_print_under_their_public_name(client: microblog.Client) -> None:
+    with pytest.raises(microblog.NotFoundError) as caught:
+        client.users.get("nobody")
+
+    last_line = traceback.format_exception_only(caught.value)[-1]
+
+    assert last_line.startswith("microblog.NotFoundError: 404 not_found")
+    assert str(type(caught.value)) == "<class 'microblog.NotFoundError'>"
+
+
+def test_type_hints_of_the_resources_still_resolve() -> None:
+    assert "datetime" in str(typing.get_type_hints(microblog.User)["created_at"])
+    assert "datetime" in str(typing.get_type_hints(microblog.Micropost)["timestamp"])
+
+
+def test_help_of_the_package_is_its_map() -> None:
+    page = pydoc.render_doc(microblog, renderer=pydoc.TextDoc())
+
+    for name in ("Client", "client.users", "client.microposts", "Pager", "MicroblogError"):
+        assert name in page
+    for name in ("NotFoundError", "ValidationError", "Timeout", "Retry", "RateLimit", "Hooks"):
+        assert name in own_doc(microblog)
+
+
+def test_next_on_a_pager_says_to_use_iter_or_pages(client: microblog.Client) -> None:
+    pager = client.users.list()
+
+    with pytest.raises(TypeError, match=r"use next\(iter\(pager\)\).*pager\.pages\(\)"):
+        next(pager)
+    assert next(iter(pager)).username
+
+
+def test_help_of_the_pager_shows_no_constructor_arguments() -> None:
+    page = pydoc.render_doc(microblog.Pager, renderer=pydoc.TextDoc())
+
+    assert "client:" not in page
+    assert "parse" not in page
+    assert "listing method" in page
+    with pytest.raises(TypeError, match="listing method"):
+        microblog.Pager()
+
+
+def test_with_options_shows_no_sentinel_object() -> None:
+    signature = str(inspect.signature(microblog.Client.with_options))
+
+    assert "object at" not in signature
+    assert "timeout: 'Timeout | float' = unchanged" in signature
+
+
+def test_the_repr_of_an_edited_unsaved_resource_says_so(client: microblog.Client) -> None:
+    post = client.microposts.create("before")
+    me = client.me()
+
+    post.text = "after"
+    me.display_name = "Dana D."
+
+    assert repr(post).endswith("'after' (unsaved: text)>")
+    assert repr(me) == "<User dana (unsaved: display_name)>"
+    post.save()
+    assert repr(post) == f"<Micropost {post.id} by dana: 'after'>"

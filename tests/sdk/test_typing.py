@@ -36,6 +36,13 @@ def page(items: list[Any]) -> dict[str, Any]:
 def check_public_types(client: microblog.Client) -> None:
     """Every public call with the type a user's code sees."""
     me = assert_type(client.me(), microblog.User)
+    quota = assert_type(client.quota, microblog.Quota | None)
+    if quota is not None:
+        assert_type(quota.limit, int | None)
+        assert_type(quota.remaining, int)
+        assert_type(quota.resets_in, float | None)
+        assert_type(quota.window, float | None)
+        assert_type(quota.policy, str | None)
     assert_type(me.username, str)
     assert_type(me.display_name, str | None)
     assert_type(me.created_at, datetime | None)

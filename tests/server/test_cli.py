@@ -108,7 +108,7 @@ def test_serve_answers_an_authenticated_call(served: str) -> None:
 
 
 def test_the_workers_shared_socket_is_tcp_so_accepted_ones_get_nodelay() -> None:
-    config = uvicorn.Config("microblog_server.api.app:create_app", host="127.0.0.1", port=0)
+    config = uvicorn.Config("microblog_server.bootstrap:create_app", host="127.0.0.1", port=0)
 
     with _bind_tcp_socket(config) as sock:
         assert sock.proto == socket.IPPROTO_TCP

@@ -4,6 +4,9 @@ A resource is a slotted dataclass (see ``user.py`` and ``micropost.py``) on top 
 :class:`Resource`, which keeps the private state beside the declared fields: the client
 that loaded it, the ETag it was loaded with, the snapshot of its editable fields (what
 ``save()`` diffs against) and whether it is loaded yet (a lazy object is not).
+
+Copies (``pickle``, ``copy.copy``, ``copy.deepcopy``) carry the fields, the ETag and the
+snapshot, never the client (its session, locks and token): a copy is *detached*.
 """
 
 from __future__ import annotations
@@ -132,6 +135,35 @@ def as_time(value: object, what: str) -> datetime | None:
         raise malformed(what, value) from None
 
 
+_MISSING = object()
+
+
+def _json_ready(value: Any) -> Any:
+    """A field's value as JSON: times as RFC 3339 text, tuples as lists."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    return value
+
+
+def _restore(cls: type[Resource], state: tuple[Any, ...]) -> Resource:
+    """Rebuild a copied resource, detached from any client (see :meth:`Resource.__reduce__`)."""
+    fields, etag, loaded, snapshot = state
+    obj = cls.__new__(cls)
+    set_ = object.__setattr__
+    for name, value in fields.items():
+        set_(obj, name, value)
+    set_(obj, "_client", None)
+    set_(obj, "_etag", etag)
+    set_(obj, "_related", {})
+    set_(obj, "_loaded", loaded)
+    set_(obj, "_snapshot", snapshot)
+    return obj
+
+
 Converter = Any  # Callable[[object, str], Any]; Any keeps the per-field tables short
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
@@ -195,7 +227,9 @@ class Resource:
     ) -> Pager[Self]:
         """A lazy pager over a list endpoint whose items are this resource."""
         parse = functools.partial(cls._from_data, client)
-        return Pager(client, path, parse, params=params, size=size, limit=limit, cursor=cursor)
+        return Pager._over(
+            client, path, parse, params=params, size=size, limit=limit, cursor=cursor
+        )
 
     @classmethod
     def _from_response(cls, client: Requester, response: Response) -> Self:
@@ -230,7 +264,10 @@ class Resource:
     def _client_or_raise(self) -> Requester:
         client = self._client
         if client is None:
-            raise ValueError(f"{self!r} is not bound to a client; load it through one")
+            raise ValueError(
+                f"{self!r} is not bound to a client (built by hand, or a copy); load it"
+                " through one, e.g. client.microposts.get(obj) or client.users.get(obj)"
+            )
         return client
 
     def _path(self) -> str:
@@ -293,6 +330,49 @@ class Resource:
             microblog.PreconditionFailedError: the resource changed since it was loaded.
         """
         self._client_or_raise()._request("DELETE", self._path(), if_match=self._etag)
+
+    # -- export and copies -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict, with any unsaved local edits.
+
+        Times are RFC 3339 strings, related users are their usernames, ``mentions`` is a
+        list and ``extra`` holds the members this SDK version does not know. Never sends
+        a request: a lazy object gives only the fields it has (a lazy user: its
+        ``username``).
+
+        Returns:
+            A new dict that ``json.dumps`` accepts.
+        """
+        return {
+            name: _json_ready(value)
+            for name in self._field_names_in_order()
+            if (value := self._slot(name)) is not _MISSING
+        }
+
+    def _slot(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, name)
+        except AttributeError:  # a lazy object's field before loading
+            return _MISSING
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The client (session, locks, token) and the cached related users stay behind.
+        fields = {
+            name: value
+            for name in self._field_names()
+            if (value := self._slot(name)) is not _MISSING
+        }
+        state = (fields, self._etag, self._loaded, dict(self._snapshot))
+        return (_restore, (type(self), state))
+
+    def _unsaved(self) -> str:
+        """`` (unsaved: text)`` when editable fields were changed locally, for ``repr``."""
+        changed = self.changes()
+        return f" (unsaved: {', '.join(changed)})" if changed else ""
+
+    @classmethod
+    def _field_names_in_order(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]
 
     # -- attribute guard ---------------------------------------------------------------
     @classmethod

@@ -34,6 +34,12 @@ class Micropost(_base.Resource):
     ``text`` and ``referenced`` are editable (assign, then :meth:`save`); every other
     field is read-only. ``user`` and ``referenced`` are plain usernames; :attr:`author`
     and :attr:`referenced_user` are the same people as lazy :class:`User` objects.
+
+    Two microposts are equal when they have the same ``id`` (the same post on the
+    service), whatever their field values: an edited, unsaved copy stays equal to the
+    original, and both hash alike. ``repr`` shows unsaved edits. Copies
+    (``copy.deepcopy``, ``pickle``) are detached from the client: see
+    :meth:`~microblog.Micropost.to_dict` for a JSON export.
     """
 
     id: int
@@ -74,14 +80,16 @@ class Micropost(_base.Resource):
     def _user_named(self, username: str) -> User:
         cached = self._related.get(username)
         if cached is None:
-            cached = self._related[username] = User._lazy(self._client_or_raise(), username)
+            # A hand-built or copied micropost has no client: its author's username still
+            # costs nothing; another field of the author then says what is missing.
+            cached = self._related[username] = User._lazy(self._client, username)
         return cached
 
     def __repr__(self) -> str:
         text = self.text
         if len(text) > _REPR_TEXT:
             text = text[:_REPR_TEXT].rstrip() + "…"
-        return f"<Micropost {self.id} by {self.user}: {text!r}>"
+        return f"<Micropost {self.id} by {self.user}: {text!r}{self._unsaved()}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Micropost):
@@ -199,7 +207,11 @@ class MicropostManager:
     def timeline(
         self, *, size: int | None = None, limit: int | None = None, cursor: str | None = None
     ) -> Pager[Micropost]:
-        """The caller's timeline, newest first; lazy over every page."""
+        """The caller's timeline, newest first; lazy over every page.
+
+        The posts of the users the caller follows and those naming the caller, not the
+        caller's own (see :meth:`list`).
+        """
         return self._timeline_of(None, size=size, limit=limit, cursor=cursor)
 
     def _timeline_of(

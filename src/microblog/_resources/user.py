@@ -27,6 +27,11 @@ class User(_base.Resource):
     A user named without being fetched (``client.users.get("bob", lazy=True)``, or a
     micropost's ``author``) is *lazy*: its username costs nothing, and the first access
     to any other field loads it with one ``GET``.
+
+    Two users are equal when they have the same ``username`` (the same account),
+    whatever their field values: an edited, unsaved copy stays equal to the original,
+    and both hash alike. ``repr`` shows unsaved edits. Copies (``copy.deepcopy``,
+    ``pickle``) are detached from the client.
     """
 
     username: str
@@ -63,7 +68,7 @@ class User(_base.Resource):
     }
 
     @classmethod
-    def _lazy(cls, client: Requester, username: str) -> User:
+    def _lazy(cls, client: Requester | None, username: str) -> User:
         """Name a user without fetching it: only ``username`` is set until first use."""
         user = cls.__new__(cls)
         object.__setattr__(user, "username", username)
@@ -152,7 +157,7 @@ class User(_base.Resource):
 
     # -- identity ----------------------------------------------------------------------
     def __repr__(self) -> str:
-        return f"<User {self.username}>"
+        return f"<User {self.username}{self._unsaved()}>"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, User):

@@ -1,4 +1,4 @@
-"""Item responses with a strong ETag, and the If-None-Match/If-Match preconditions."""
+"""Item responses with a strong ETag (304 when ``If-None-Match`` matches)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
-from microblog_server.api.etags import compute_etag, if_match_fails, if_none_match_hits
-from microblog_server.api.problems import ProblemError
+from microblog_server.api.etags import compute_etag, if_none_match_hits
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["expected_version", "item_response"]
+__all__ = ["item_response"]
 
 
 def item_response(
@@ -48,29 +47,3 @@ def item_response(
     if location is not None:
         headers["Location"] = location
     return JSONResponse(body, status_code=status_code, headers=headers)
-
-
-def expected_version(
-    if_match: str | None,
-    representation: BaseModel,
-    *,
-    kind: str,
-    id_: int | str,
-    version: int,
-) -> int | None:
-    """Check ``If-Match`` against the current representation.
-
-    Returns:
-        The version to pass as ``expected_version`` (``None`` when no ``If-Match`` was sent).
-
-    Raises:
-        ProblemError: 412 when the ETag does not match.
-    """
-    if if_match is None:
-        return None
-    etag = compute_etag(kind, id_, version, representation.model_dump(mode="json"))
-    if if_match_fails(if_match, etag):
-        raise ProblemError(
-            412, "precondition_failed", "the resource changed since the ETag you sent"
-        )
-    return version

@@ -61,9 +61,17 @@ ServicesDep = Annotated[Services, Depends(services_of)]
 CurrentUser = Annotated[User, Depends(current_user)]
 LinksDep = Annotated[Links, Depends(links_of)]
 IfMatch = Annotated[
-    str | None, Header(description="ETag of the version you have; 412 if it changed since")
+    str | None,
+    Header(
+        description="An ETag of the resource you have: 412 if its own stored state changed "
+        "since (the version part of the tag is compared; counts and other derived fields "
+        "moving do not fail it)"
+    ),
 ]
-IfNoneMatch = Annotated[str | None, Header(description="ETag you have; 304 if unchanged")]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(description="The ETag you have: 304 only if the whole representation is unchanged"),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -16,9 +16,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from microblog_server.api.asgi import request_id_of
+from microblog_server.api.log_text import loggable
 from microblog_server.api.problems import ProblemError, problem_response
 from microblog_server.api.unavailable import OutageLog, unavailable_problem
 from microblog_server.domain import (
+    Busy,
     Conflict,
     DomainError,
     Forbidden,
@@ -49,6 +51,7 @@ _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     PreconditionFailed: (412, "precondition_failed"),
     InvalidCredentials: (400, "invalid_grant"),
     Unauthenticated: (401, "unauthenticated"),
+    Busy: (503, "unavailable"),
 }
 _HTTP_CODES = {
     400: "bad_request",
@@ -103,7 +106,9 @@ def problem_from_domain(error: DomainError) -> ProblemError:
         return ProblemError(422, "validation_error", _count(len(errors)), errors)
     for kind, (status, code) in _DOMAIN.items():
         if isinstance(error, kind):
-            headers = (WWW_AUTHENTICATE,) if status == 401 else ()
+            headers: tuple[tuple[str, str], ...] = (WWW_AUTHENTICATE,) if status == 401 else ()
+            if isinstance(error, Busy):
+                headers = (("Retry-After", str(error.retry_after)),)
             return ProblemError(status, code, error.detail, headers=headers)
     return ProblemError(500, "internal_error", "")
 
@@ -172,6 +177,7 @@ async def _on_unavailable(request: Request, exc: Exception) -> Response:
     request.app.state.outage.failed(exc, f"{request.method} {request.url.path}")
     response = problem_response(unavailable_problem(), request_id)
     response.headers["X-Request-ID"] = request_id
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -181,13 +187,15 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
     request_id = request_id_of(request.scope)
     logger.error(
         "unhandled error in %s %s (request %s)",
-        request.method,
-        request.url.path,
+        loggable(request.method),
+        loggable(request.url.path),
         request_id,
         exc_info=exc,
     )
     response = problem_response(ProblemError(500, "internal_error", ""), request_id)
-    response.headers["X-Request-ID"] = request_id  # this runs outside the id middleware
+    # This runs outside the middlewares that add these.
+    response.headers["X-Request-ID"] = request_id
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -2,10 +2,15 @@
 
 The first request with a key is processed and its final response stored; the same key
 with the same payload replays it (``Idempotent-Replayed: true``); while the first is
-still running the answer is 409 ``idempotency_in_progress``; with another payload it is
-422 ``idempotency_key_reused``. Keys are scoped per caller, kept ``idempotency_ttl``
-seconds; 5xx responses are not stored, so a retry runs again. ``POST /api/v1/token`` is
-exempt: replaying a login would hand out a token without checking the password.
+still running the answer is 409 ``idempotency_in_progress`` with ``Retry-After: 1``; with
+another payload it is 422 ``idempotency_key_reused``. A claim older than the lease
+(``idempotency_lease``) is abandoned and the next request with the same key and payload
+takes it over. The request's write and its stored response commit in one transaction (see
+:mod:`microblog_server.services.held_transaction`), so a crash leaves either nothing done
+or the response to replay. Keys are scoped per caller, kept ``idempotency_ttl`` seconds;
+5xx responses are not stored (and their writes are rolled back), so a retry runs again.
+``POST /api/v1/token`` is exempt: replaying a login would hand out a token without
+checking the password.
 """
 
 from __future__ import annotations
@@ -14,42 +19,68 @@ import hashlib
 import json
 from contextlib import suppress
 from functools import partial
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from anyio import to_thread
+from anyio import CancelScope, CapacityLimiter, to_thread
 
 from microblog_server.api.asgi import header, send_problem
 from microblog_server.api.caller import caller_of
 from microblog_server.api.problems import ProblemError
+from microblog_server.domain import IdempotencyRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from microblog_server.domain import IdempotencyRecord
+    from microblog_server.services.held_transaction import HeldTransaction
+    from microblog_server.services.idempotency import IdempotencyClaim
 
 __all__ = ["IdempotencyMiddleware", "IdempotencyStore", "fingerprint", "parse_key"]
 
+T = TypeVar("T")
+
 EXEMPT_PATHS = frozenset({"/api/v1/token"})
+_FINISHING_THREADS = 8
 # Headers the outer middlewares set afresh on every response, replay included.
 _NOT_STORED = frozenset({"x-request-id", "ratelimit", "ratelimit-policy", "content-length"})
 
 
 class IdempotencyStore(Protocol):
-    """Where keys and their responses are kept."""
+    """Where keys and their responses are kept (blocking calls, except :meth:`hold`)."""
 
-    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
-        """Claim the key (state in progress); return the existing record if it is taken."""
+    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyClaim | IdempotencyRecord:
+        """Claim the key; return the record holding it if it is taken."""
         ...
 
-    def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        """Store the final response of a claimed key."""
+    def hold(self) -> AbstractContextManager[HeldTransaction]:
+        """Make the request's units of work one transaction, finished by the calls below."""
         ...
 
-    def discard(self, scope: str, key: str) -> None:
-        """Release a claimed key (after a 5xx) so a retry runs again."""
+    def finish(
+        self,
+        claim: IdempotencyClaim,
+        held: HeldTransaction,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        """Commit the response with the request's write; ``False`` if the claim was lost."""
         ...
+
+    def abandon(self, claim: IdempotencyClaim, held: HeldTransaction) -> None:
+        """Roll the request's write back and release the key (after a 5xx) for a retry."""
+        ...
+
+
+def _in_progress() -> ProblemError:
+    return ProblemError(
+        409,
+        "idempotency_in_progress",
+        "a request with this Idempotency-Key is running",
+        headers=(("Retry-After", "1"),),
+    )
 
 
 def parse_key(value: str) -> str | None:
@@ -86,6 +117,19 @@ class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
         self.app = app
         self.store = store
+        self._finishing: CapacityLimiter | None = None
+
+    async def _finish(self, function: Callable[[], T]) -> T:
+        # A held transaction (SQLite's write lock, a pooled connection) is finished in a
+        # worker thread of its own limiter: were every default worker thread blocked
+        # claiming a key behind that lock, the one request that can release it would
+        # otherwise wait for a thread until the busy timeout. Shielded: a request
+        # cancelled (its client gone) must still commit or roll back what it holds.
+        if self._finishing is None:
+            self._finishing = CapacityLimiter(_FINISHING_THREADS)
+        with CancelScope(shield=True):
+            result = await to_thread.run_sync(function, limiter=self._finishing)
+        return result  # noqa: RET504 - outside the scope, which mypy sees may swallow errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -109,11 +153,11 @@ class IdempotencyMiddleware:
         body: bytes = message.get("body", b"")
         owner = caller_of(scope).scope
         print_ = fingerprint(scope, body)
-        existing = await to_thread.run_sync(self.store.begin, owner, key, print_)
-        if existing is not None:
-            await self._answer_existing(scope, receive, send, existing, print_)
+        claimed = await to_thread.run_sync(self.store.begin, owner, key, print_)
+        if isinstance(claimed, IdempotencyRecord):
+            await self._answer_existing(scope, receive, send, claimed, print_)
             return
-        await self._run_and_store(scope, message, receive, send, claim=(owner, key))
+        await self._run_and_store(scope, message, receive, send, claim=claimed)
 
     async def _answer_existing(
         self, scope: Scope, receive: Receive, send: Send, record: IdempotencyRecord, print_: str
@@ -124,10 +168,7 @@ class IdempotencyMiddleware:
             )
             await send_problem(scope, receive, send, problem)
         elif record.state != "done" or record.status_code is None:
-            problem = ProblemError(
-                409, "idempotency_in_progress", "a request with this Idempotency-Key is running"
-            )
-            await send_problem(scope, receive, send, problem)
+            await send_problem(scope, receive, send, _in_progress())
         else:
             headers = [(k.lower().encode(), v.encode("latin-1")) for k, v in record.headers]
             headers.append((b"content-length", str(len(record.body)).encode()))
@@ -138,9 +179,8 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": record.body})
 
     async def _run_and_store(
-        self, scope: Scope, first: Message, receive: Receive, send: Send, *, claim: tuple[str, str]
+        self, scope: Scope, first: Message, receive: Receive, send: Send, *, claim: IdempotencyClaim
     ) -> None:
-        owner, key = claim
         held: list[Message] = []
         handed = False
 
@@ -156,15 +196,16 @@ class IdempotencyMiddleware:
             # lost it on the way) must find the key done when it retries, not in progress.
             held.append(message)
 
-        try:
-            await self.app(scope, replay, capture)
-        except BaseException:
-            await to_thread.run_sync(self.store.discard, owner, key)
-            raise
+        with self.store.hold() as transaction:
+            try:
+                await self.app(scope, replay, capture)
+            except BaseException:
+                await self._finish(partial(self.store.abandon, claim, transaction))
+                raise
         start = next((m for m in held if m["type"] == "http.response.start"), {})
         status = int(start.get("status", 500))
         if status >= 500:
-            await to_thread.run_sync(self.store.discard, owner, key)
+            await self._finish(partial(self.store.abandon, claim, transaction))
         else:
             headers = [
                 (k.decode("latin-1"), v.decode("latin-1"))
@@ -172,9 +213,11 @@ class IdempotencyMiddleware:
                 if k.decode("latin-1").lower() not in _NOT_STORED
             ]
             body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
-            store = partial(
-                self.store.complete, owner, key, status_code=status, headers=headers, body=body
-            )
-            await to_thread.run_sync(store)
+            store = partial(self.store.finish, claim, transaction, status, headers, body)
+            if not await self._finish(store):
+                # Taken over after the lease while this one ran: nothing of it was kept;
+                # the retry that took it over has the answer.
+                await send_problem(scope, receive, send, _in_progress())
+                return
         for message in held:
             await send(message)

@@ -72,27 +72,39 @@ class FallbackLimiter:
         """Whether the shared storage failed and the counters are in memory for now."""
         return self._down_until is not None
 
-    def hit(self, item: RateLimitItem, key: str) -> bool:
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
         """Count one request; return whether it is within the quota."""
         if self._use_fallback():
-            return self._fallback.hit(item, key)
+            return self._fallback.hit(item, *identifiers)
         try:
-            allowed = self._primary.hit(item, key)
+            allowed = self._primary.hit(item, *identifiers)
         except StorageError as error:
             self._failed(error)
-            return self._fallback.hit(item, key)
+            return self._fallback.hit(item, *identifiers)
         self._answered()
         return allowed
 
-    def get_window_stats(self, item: RateLimitItem, key: str) -> WindowStats:
-        """Return the window's reset time and the requests left in it."""
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Return whether one more request would be within the quota (counts nothing)."""
         if self._use_fallback():
-            return self._fallback.get_window_stats(item, key)
+            return self._fallback.test(item, *identifiers)
         try:
-            return self._primary.get_window_stats(item, key)
+            allowed = self._primary.test(item, *identifiers)
         except StorageError as error:
             self._failed(error)
-            return self._fallback.get_window_stats(item, key)
+            return self._fallback.test(item, *identifiers)
+        self._answered()
+        return allowed
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        """Return the window's reset time and the requests left in it."""
+        if self._use_fallback():
+            return self._fallback.get_window_stats(item, *identifiers)
+        try:
+            return self._primary.get_window_stats(item, *identifiers)
+        except StorageError as error:
+            self._failed(error)
+            return self._fallback.get_window_stats(item, *identifiers)
 
     def _use_fallback(self) -> bool:
         down_until = self._down_until

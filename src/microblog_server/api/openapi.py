@@ -1,9 +1,10 @@
 """The OpenAPI 3.1 document: every status a route can return, as problem+json.
 
 Routes declare their own statuses with :func:`problems`; :func:`build_openapi` adds the
-ones every route shares (429 and 500 under ``/api``; 400, 413 and 415 with a body; 401 with
-a bearer token; 409 and 422 for Idempotency-Key on ``POST``) and replaces FastAPI's
-default 422 schema by :class:`~microblog_server.api.schemas.Problem`.
+ones every route shares (400 for a ``Host`` not served; 429, 500 and 503 under ``/api``;
+400, 413 and 415 with a body; 401 with a bearer token; 409 and 422 for Idempotency-Key on
+``POST``) and replaces FastAPI's default 422 schema by
+:class:`~microblog_server.api.schemas.Problem`.
 """
 
 from __future__ import annotations
@@ -38,19 +39,23 @@ _CODES = {
     503: "unavailable",
 }
 _DESCRIPTIONS = {
-    304: "Not modified (If-None-Match matched)",
-    400: "Malformed JSON, bad Idempotency-Key, invalid cursor or invalid grant",
+    304: "Not modified (If-None-Match matched the whole ETag: the representation is unchanged)",
+    400: "Malformed JSON, bad Idempotency-Key, invalid cursor, invalid grant, or a Host "
+    "this service does not answer for",
     401: "Missing, expired, revoked or forged token",
     403: "Acting for another user",
     404: "Unknown user or micropost",
     409: "Conflict (username taken, or the same Idempotency-Key still running)",
-    412: "If-Match does not match the current ETag",
+    412: (
+        "If-Match names no current version: the resource's own stored state changed "
+        "(the version part of the ETag, before the '-', is compared; counts do not count)"
+    ),
     413: "Body over the limit, or a batch over 100 items",
     415: "Body that is not JSON",
     422: "Validation error, or an Idempotency-Key reused with another payload",
     429: "Over the rate limit",
     500: "Internal error",
-    503: "Database unreachable",
+    503: "Database unreachable, or every password hashing slot busy (retry after Retry-After)",
 }
 
 
@@ -116,7 +121,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def _shared_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
-    statuses: set[int] = set()
+    statuses: set[int] = {400}  # a Host the service does not answer for, on every route
     if path.startswith("/api"):
         statuses |= {429, 500, 503}
     if "requestBody" in operation:

@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request, Response
 
 from microblog_server.api.cursors import InvalidCursorError
 from microblog_server.api.problems import ProblemError
+from microblog_server.domain import PageRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,17 +40,12 @@ class PageParams:
     """The page asked for, and the request it answers (for its links).
 
     Attributes:
-        size: Items per page, 1-100.
-        after: The page holds items older than this (a next link's cursor), if any.
-        before: The page holds the items newer than this and closest to it (a previous
-            link's cursor), if any. At most one of ``after`` and ``before`` is set.
+        wanted: The page, as the services take it (size, and the cursor's key).
         request: The request (its URL is the base of the links).
         response: The response whose headers get the ``Link``.
     """
 
-    size: int
-    after: Keyset | None
-    before: Keyset | None
+    wanted: PageRequest
     request: Request = field(repr=False, compare=False)
     response: Response = field(repr=False, compare=False)
 
@@ -63,7 +59,7 @@ class PageParams:
         Returns:
             The envelope.
         """
-        return envelope(self.request, self.response, page, self.size, present)
+        return envelope(self.request, self.response, page, self.wanted.size, present)
 
 
 async def page_params(
@@ -79,14 +75,14 @@ async def page_params(
     ``async`` for the reason given in :mod:`microblog_server.api.deps`.
     """
     if cursor is None:
-        return PageParams(size, None, None, request, response)
+        return PageParams(PageRequest(size), request, response)
     try:
         position: Position = request.app.state.cursors.decode(cursor, list_scope(request))
     except InvalidCursorError as error:
         raise ProblemError(400, "invalid_cursor", str(error)) from error
     if position.direction == "before":
-        return PageParams(size, None, position.key, request, response)
-    return PageParams(size, position.key, None, request, response)
+        return PageParams(PageRequest(size, before=position.key), request, response)
+    return PageParams(PageRequest(size, after=position.key), request, response)
 
 
 PageQuery = Annotated[PageParams, Depends(page_params)]

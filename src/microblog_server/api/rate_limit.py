@@ -4,7 +4,9 @@ Three quotas from the settings, each ``"N/S"`` (N requests per S seconds) or ``"
 per user when authenticated, per client address when anonymous, and per address at
 ``POST /api/v1/token``. Every ``/api`` response carries ``RateLimit-Policy`` and
 ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers); over the quota the answer is 429 with
-``Retry-After``. Nothing outside ``/api`` (``/health``, ``/docs``) is limited.
+``Retry-After``. Nothing outside ``/api`` (``/health``, ``/docs``) is limited, and
+``DELETE /api/v1/token`` (logging out) is neither counted nor refused. Failed logins per
+account are limited in :mod:`microblog_server.api.login_throttle`.
 """
 
 from __future__ import annotations
@@ -115,7 +117,10 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         item = quota.item()
-        allowed = self.limiter.hit(item, key)
+        # Logging out is never refused by the quota it ends: whoever holds a stolen token
+        # could otherwise spend the quota and keep its owner from revoking it.
+        revoking = scope["path"] == LOGIN_PATH and scope["method"] == "DELETE"
+        allowed = True if revoking else self.limiter.hit(item, key)
         reset_at, remaining = self.limiter.get_window_stats(item, key)
         reset = max(0, math.ceil(reset_at - self.clock()))
         headers = [

@@ -2,7 +2,9 @@
 
 It also writes the access log (logger ``microblog_server.access``, INFO): method, path,
 status, duration and request id, so a client's request id finds the call. Only those:
-never the query string, headers or bodies, where tokens and passwords travel.
+never the query string, headers or bodies, where tokens and passwords travel. The path
+is logged with its control characters escaped (:func:`~microblog_server.api.log_text.loggable`),
+so no request can forge a log line.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 from starlette.datastructures import MutableHeaders
 
 from microblog_server.api.asgi import header, state_of
+from microblog_server.api.log_text import loggable
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,8 +72,8 @@ class RequestIdMiddleware:
         finally:
             access_log.info(
                 "%s %s %d %.1fms request_id=%s",
-                scope["method"],
-                scope["path"],
+                loggable(scope["method"]),
+                loggable(scope["path"]),
                 # An app that returns without answering saw the client go away: not a
                 # server error, so not a 500 in the log that alerts watch.
                 CLIENT_CLOSED_REQUEST if status is None else status,

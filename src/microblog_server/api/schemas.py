@@ -40,8 +40,8 @@ NO_NUL = r"^[^\x00]*$"
 SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: A micropost text: no NUL, and not only whitespace.
 TEXT = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
-#: A search text: at least 3 characters once stripped (``[\s\S]`` is any character).
-SEARCH_TEXT = rf"[^{SPACE}][\s\S]+[^{SPACE}]"
+#: A search text: no NUL, and at least 3 characters once stripped.
+SEARCH_TEXT = rf"^[^\x00]*[^\x00{SPACE}][^\x00]+[^\x00{SPACE}][^\x00]*$"
 
 _HOST = "http://127.0.0.1:8000/api/v1"
 
@@ -165,7 +165,9 @@ class MicropostIn(BaseModel):
     model_config = _example({"text": "A referenced micropost for @dana", "referenced": "dana"})
 
     text: str = Field(min_length=1, max_length=255, pattern=TEXT)
-    referenced: str | None = Field(default=None, description="an existing user's username")
+    referenced: str | None = Field(
+        default=None, pattern=USERNAME, description="an existing user's username"
+    )
 
 
 class MicropostPutIn(BaseModel):
@@ -174,7 +176,7 @@ class MicropostPutIn(BaseModel):
     model_config = _example({"text": "Edited text", "referenced": None})
 
     text: str = Field(min_length=1, max_length=255, pattern=TEXT)
-    referenced: str | None = None
+    referenced: str | None = Field(default=None, pattern=USERNAME)
 
 
 class MicropostPatchIn(BaseModel):
@@ -185,7 +187,9 @@ class MicropostPatchIn(BaseModel):
     text: str | None = Field(
         default=None, min_length=1, max_length=255, pattern=TEXT, description="null: unchanged"
     )
-    referenced: str | None = Field(default=None, description="sent as null: cleared")
+    referenced: str | None = Field(
+        default=None, pattern=USERNAME, description="sent as null: cleared"
+    )
 
 
 class MicropostOut(BaseModel):

@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 from microblog_server.api.asgi import send_problem
+from microblog_server.api.log_text import loggable
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
@@ -69,8 +70,10 @@ class OutageLog:
 
         Args:
             error: What the storage raised.
-            where: The request, ``METHOD /path`` (no query: tokens travel there).
+            where: The request, ``METHOD /path`` (no query: tokens travel there); logged
+                escaped (a decoded path can hold a line feed that would forge a line).
         """
+        where = loggable(where)
         now = self._clock()
         kind = type(error).__name__
         with self._lock:

@@ -16,6 +16,7 @@ from microblog_server.domain.entities import (
     UserView,
 )
 from microblog_server.domain.errors import (
+    Busy,
     Conflict,
     DomainError,
     FieldError,
@@ -26,7 +27,14 @@ from microblog_server.domain.errors import (
     PreconditionFailed,
     Unauthenticated,
 )
-from microblog_server.domain.pages import Keyset, PageResult
+from microblog_server.domain.pages import (
+    DEFAULT_PAGE_SIZE,
+    FIRST_PAGE,
+    MAX_PAGE_SIZE,
+    Keyset,
+    PageRequest,
+    PageResult,
+)
 from microblog_server.domain.values import (
     UNSET,
     Unset,
@@ -40,7 +48,11 @@ from microblog_server.domain.values import (
 )
 
 __all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "FIRST_PAGE",
+    "MAX_PAGE_SIZE",
     "UNSET",
+    "Busy",
     "Conflict",
     "DomainError",
     "FieldError",
@@ -55,6 +67,7 @@ __all__ = [
     "Micropost",
     "MicropostDraft",
     "NotFound",
+    "PageRequest",
     "PageResult",
     "PreconditionFailed",
     "Unauthenticated",

@@ -35,6 +35,10 @@ class User:
         created_at: Sign-up time (UTC).
         version: Bumped on every write; the API derives the ETag from it.
         password_hash: The Argon2 hash; never leaves the service layer in a response.
+        tokens_valid_after: Set by a password change: tokens issued at or before it no
+            longer authenticate, except ``kept_token``.
+        kept_token: The SHA-256 digest (hex) of the token that changed the password,
+            which keeps working.
     """
 
     id: int
@@ -44,6 +48,8 @@ class User:
     created_at: datetime
     version: int
     password_hash: str = field(repr=False)
+    tokens_valid_after: datetime | None = None
+    kept_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +159,8 @@ class IdempotencyRecord:
         status_code: The stored response status (``None`` while in progress).
         headers: The stored response headers, in order (may repeat names).
         body: The stored response body.
-        created_at: When the first request began; records expire 24 hours later.
+        created_at: When the request holding the key claimed it (the first one, or the
+            one that took an abandoned claim over); records expire 24 hours later.
     """
 
     scope: str

@@ -10,6 +10,7 @@ The tree::
     +-- PreconditionFailed    expected version is not the current one (412)
     +-- InvalidCredentials    wrong username or password at login (400 invalid_grant)
     +-- Unauthenticated       missing, expired, forged or revoked token (401)
+    +-- Busy                  no capacity for this work now, retry later (503)
 
 The API layer maps each class to its status and problem ``code``.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "Busy",
     "Conflict",
     "DomainError",
     "FieldError",
@@ -61,6 +63,18 @@ class InvalidCredentials(DomainError):  # noqa: N818 - the contract's names
 
 class Unauthenticated(DomainError):  # noqa: N818 - the contract's names
     """The token is missing, malformed, forged, expired or revoked, or its user is gone."""
+
+
+class Busy(DomainError):  # noqa: N818 - the contract's names
+    """The work cannot start now (e.g. every password hashing slot is taken); retry later.
+
+    Attributes:
+        retry_after: Seconds to wait before retrying.
+    """
+
+    def __init__(self, detail: str = "", retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

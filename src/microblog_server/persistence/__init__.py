@@ -1,6 +1,5 @@
 """The persistence layer: SQLAlchemy models, repositories, unit of work, migrations."""
 
-from microblog_server.persistence.bootstrap import build_services
 from microblog_server.persistence.engine import (
     create_engine_for_url,
     create_engine_from_settings,
@@ -11,7 +10,6 @@ from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
 __all__ = [
     "SqlAlchemyUnitOfWork",
-    "build_services",
     "create_engine_for_url",
     "create_engine_from_settings",
     "create_session_factory",

@@ -101,6 +101,8 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    tokens_valid_after: Mapped[datetime | None]
+    kept_token: Mapped[str | None] = mapped_column(String(64))
 
 
 class MicropostRow(Base):

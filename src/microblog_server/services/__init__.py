@@ -1,6 +1,6 @@
 """The application layer: use cases, transactions and business rules.
 
-Build the whole set with :func:`microblog_server.persistence.build_services` (over a
+Build the whole set with :func:`microblog_server.bootstrap.build_services` (over a
 database) or :func:`wire_services` (over any unit-of-work factory, e.g. a fake).
 
 Public API changes since first published:

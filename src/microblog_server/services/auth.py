@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import jwt
 
-from microblog_server.domain import InvalidCredentials, IssuedToken, Unauthenticated
+from microblog_server.domain import (
+    InvalidCredentials,
+    IssuedToken,
+    Unauthenticated,
+    validate_username,
+)
 from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
     from microblog_server.domain import User
     from microblog_server.services.clock import Clock
-    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWorkFactory
 
-__all__ = ["AuthService"]
+__all__ = ["AuthService", "token_digest"]
 
 _ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
+_MAX_ID = 2**63 - 1  # the largest id a 64-bit signed column holds
+_MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+_MAX_JTI = 64  # the revocation table's jti column
+
+
+def token_digest(token: str) -> str:
+    """Return the SHA-256 digest (hex) of a bearer token, to recognise it without storing it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AuthService:
@@ -28,8 +42,9 @@ class AuthService:
 
     Tokens are JWTs signed with HS256 carrying ``sub`` (the user id), ``iat``, ``exp`` and a
     random ``jti``. A token stops working when it expires (by the injected clock), when it
-    is revoked, or when its user is deleted. Answers are kept in a :class:`TokenCache`
-    for a few seconds (see there for what that trades).
+    is revoked, when its user is deleted, or when its user changes their password (every
+    token issued until then but the one that changed it). Answers are kept in a
+    :class:`TokenCache` for a few seconds (see there for what that trades).
 
     Args:
         uow_factory: Opens a unit of work per use case.
@@ -44,7 +59,7 @@ class AuthService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        passwords: Passwords,
+        passwords: PasswordHasher,
         clock: Clock,
         *,
         secret_key: str,
@@ -67,15 +82,21 @@ class AuthService:
         Raises:
             InvalidCredentials: Unknown username or wrong password.
         """
-        with self._uow_factory(read_only=True) as uow:
-            user = uow.users.get_by_username(username)
+        user = None
+        # A name that breaks the username rule belongs to no one, and is not looked up: it
+        # may hold what the database cannot take (a NUL, for PostgreSQL).
+        if validate_username(username) is None:
+            with self._uow_factory(read_only=True) as uow:
+                user = uow.users.get_by_username(username)
         if not self._passwords.verify(user.password_hash if user else None, password):
             raise InvalidCredentials("wrong username or password")
         assert user is not None  # verify() is False without a hash
         now = self._clock()
         claims = {
             "sub": str(user.id),
-            "iat": int(now.timestamp()),
+            # To the microsecond (RFC 7519 allows a fraction): a password change must tell
+            # the tokens issued just before it from those issued just after.
+            "iat": now.timestamp(),
             "exp": int((now + timedelta(seconds=self._token_ttl)).timestamp()),
             "jti": secrets.token_urlsafe(16),
         }
@@ -87,7 +108,7 @@ class AuthService:
 
         Raises:
             Unauthenticated: The token is malformed, forged, not HS256, expired, revoked,
-                or its user no longer exists.
+                its user no longer exists, or the password changed since it was issued.
         """
         user = self._tokens.get(token)
         if user is not None:
@@ -100,6 +121,8 @@ class AuthService:
             user = uow.users.get(int(claims["sub"]))
         if user is None or int(claims["iat"]) < int(user.created_at.timestamp()):
             raise Unauthenticated("the token's user no longer exists")
+        if _revoked_by_password_change(user, token, float(claims["iat"])):
+            raise Unauthenticated("the password changed since the token was issued")
         self._tokens.put(token, user, expires_at=int(claims["exp"]), generation=generation)
         return user
 
@@ -135,10 +158,29 @@ class AuthService:
                 options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
             )
             expires = int(claims["exp"])
-            int(claims["sub"])
-            int(claims["iat"])
+            subject = int(claims["sub"])
+            issued = float(claims["iat"])
+            jti = claims["jti"]
         except (jwt.InvalidTokenError, ValueError, TypeError) as error:
             raise Unauthenticated("the token is not valid") from error
+        # A signed token is ours, but the key may have signed claims the database cannot
+        # hold: ids are 64-bit, times must fit a datetime, text must encode as UTF-8.
+        if not (
+            0 < subject <= _MAX_ID
+            and 0 <= issued <= _MAX_TIMESTAMP
+            and 0 < expires <= _MAX_TIMESTAMP
+            and isinstance(jti, str)
+            and jti.isascii()
+            and 0 < len(jti) <= _MAX_JTI
+        ):
+            raise Unauthenticated("the token is not valid")
         if expires <= self._clock().timestamp():
             raise Unauthenticated("the token expired")
         return claims
+
+
+def _revoked_by_password_change(user: User, token: str, issued_at: float) -> bool:
+    cutoff = user.tokens_valid_after
+    if cutoff is None or issued_at > cutoff.timestamp():
+        return False
+    return token_digest(token) != user.kept_token

@@ -9,9 +9,10 @@ from microblog_server.services.auth import AuthService
 from microblog_server.services.clock import Clock, system_clock
 from microblog_server.services.feeds import FeedService
 from microblog_server.services.follows import FollowService
+from microblog_server.services.held_transaction import HoldingUnitOfWorkFactory
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
-from microblog_server.services.passwords import Passwords
+from microblog_server.services.passwords import BoundedPasswords, PasswordHasher, Passwords
 from microblog_server.services.token_cache import Revocations, TokenCache
 from microblog_server.services.users import UserService
 
@@ -51,6 +52,7 @@ class Services:
         check_redis: Tells whether the shared state (Redis) answers; ``None`` when the
             service shares none.
         close: Releases the database connections.
+        unavailable: The storage's exceptions that mean it is unreachable (a 503).
     """
 
     settings: Settings
@@ -61,11 +63,12 @@ class Services:
     auth: AuthService
     idempotency: IdempotencyService
     uow_factory: UnitOfWorkFactory
-    passwords: Passwords
+    passwords: PasswordHasher
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
     check_redis: Callable[[], bool] | None = None
     close: Callable[[], None] = field(default=_nothing)
+    unavailable: tuple[type[Exception], ...] = ()
 
 
 def wire_services(
@@ -75,6 +78,7 @@ def wire_services(
     clock: Clock | None = None,
     check_database: Callable[[], bool] = _always_ok,
     close: Callable[[], None] = _nothing,
+    unavailable: tuple[type[Exception], ...] = (),
     revocations: Revocations | None = None,
     check_redis: Callable[[], bool] | None = None,
 ) -> Services:
@@ -86,6 +90,7 @@ def wire_services(
         clock: The time source; the system clock by default.
         check_database: Health probe of the storage.
         close: Releases the storage.
+        unavailable: The storage's exceptions that mean it is unreachable.
         revocations: Shares token revocations with the other nodes (Redis).
         check_redis: Health probe of the shared state.
 
@@ -93,12 +98,18 @@ def wire_services(
         The services.
     """
     now = clock or system_clock
-    passwords = Passwords(
-        time_cost=settings.password_hash_time_cost,
-        memory_cost=settings.password_hash_memory_cost,
-        parallelism=settings.password_hash_parallelism,
+    passwords = BoundedPasswords(
+        Passwords(
+            time_cost=settings.password_hash_time_cost,
+            memory_cost=settings.password_hash_memory_cost,
+            parallelism=settings.password_hash_parallelism,
+        ),
+        limit=settings.password_hash_concurrency,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds, revocations=revocations)
+    # The services share one factory that can hold a keyed request's transaction; the
+    # idempotency claims themselves must commit at once, on their own.
+    claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -113,11 +124,18 @@ def wire_services(
             token_ttl=settings.token_ttl,
             tokens=tokens,
         ),
-        idempotency=IdempotencyService(uow_factory, now, ttl=settings.idempotency_ttl),
+        idempotency=IdempotencyService(
+            claims_factory,
+            uow_factory,
+            now,
+            ttl=settings.idempotency_ttl,
+            lease=settings.idempotency_lease,
+        ),
         uow_factory=uow_factory,
         passwords=passwords,
         clock=now,
         check_database=check_database,
         check_redis=check_redis,
         close=close,
+        unavailable=unavailable,
     )

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from microblog_server.domain import FieldError, InvalidInput, Keyset, Micropost, PageResult
+from microblog_server.domain import (
+    FIRST_PAGE,
+    FieldError,
+    InvalidInput,
+    Micropost,
+    PageRequest,
+    PageResult,
+)
 from microblog_server.services.microposts import micropost_key
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.paging import to_page
 from microblog_server.services.users import require_user
 
 if TYPE_CHECKING:
@@ -31,9 +38,7 @@ class FeedService:
         self,
         username: str,
         *,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[Micropost]:
         """List, newest first and once each, the microposts that concern ``username``.
 
@@ -42,47 +47,33 @@ class FeedService:
 
         Raises:
             NotFound: No such user.
-            InvalidInput: ``size`` out of range.
         """
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
-            rows = uow.microposts.timeline(user.id, after=after, before=before, limit=size + 1)
-            return to_page(rows, size, micropost_key, list, after=after, before=before)
+            rows = uow.microposts.timeline(user.id, page)
+            return to_page(rows, page, micropost_key, list)
 
     def search(
         self,
         text: str,
         *,
         username: str | None = None,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[Micropost]:
         """Find microposts whose text contains ``text``, ignoring case, newest first.
 
         Args:
             text: At least 3 characters.
             username: Only authors whose username starts with this (case-insensitive).
-            size: Page size, 1-100.
-            after: The previous page's ``next_key``.
-            before: The next page's ``previous_key`` (to page back toward newer items).
+            page: Which page.
 
         Raises:
-            InvalidInput: ``text`` shorter than 3 characters (parameter ``text``) or ``size``
-                out of range.
+            InvalidInput: ``text`` shorter than 3 characters (parameter ``text``).
         """
         if len(text.strip()) < SEARCH_MIN_CHARS:
             raise InvalidInput(
                 [FieldError(f"at least {SEARCH_MIN_CHARS} characters", parameter="text")]
             )
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
-            rows = uow.microposts.search(
-                text,
-                username_prefix=username or None,
-                after=after,
-                before=before,
-                limit=size + 1,
-            )
-            return to_page(rows, size, micropost_key, list, after=after, before=before)
+            rows = uow.microposts.search(text, page, username_prefix=username or None)
+            return to_page(rows, page, micropost_key, list)

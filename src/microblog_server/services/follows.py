@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from microblog_server.domain import FieldError, InvalidInput, Keyset, PageResult, UserView
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.domain import (
+    FIRST_PAGE,
+    FieldError,
+    InvalidInput,
+    Keyset,
+    PageRequest,
+    PageResult,
+    UserView,
+)
+from microblog_server.services.paging import to_page
 from microblog_server.services.users import present_users, require_self, require_user
 
 if TYPE_CHECKING:
@@ -78,9 +86,7 @@ class FollowService:
         self,
         username: str,
         *,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[UserView]:
         """List the users ``username`` follows, most recent follow first.
 
@@ -88,48 +94,33 @@ class FollowService:
 
         Raises:
             NotFound: No such user.
-            InvalidInput: ``size`` out of range.
         """
-        return self._edges(username, "following", size=size, after=after, before=before)
+        return self._edges(username, "following", page)
 
     def followers(
         self,
         username: str,
         *,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[UserView]:
         """List the users following ``username``, most recent follow first.
 
         Raises:
             NotFound: No such user.
-            InvalidInput: ``size`` out of range.
         """
-        return self._edges(username, "followers", size=size, after=after, before=before)
+        return self._edges(username, "followers", page)
 
     def _edges(
         self,
         username: str,
         direction: Literal["following", "followers"],
-        *,
-        size: int,
-        after: Keyset | None,
-        before: Keyset | None,
+        page: PageRequest,
     ) -> PageResult[UserView]:
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
             user = require_user(uow, username)
             edges = uow.follows.following if direction == "following" else uow.follows.followers
-            rows = edges(user.id, after=after, before=before, limit=size + 1)
-            return to_page(
-                rows,
-                size,
-                _follow_key,
-                lambda page: _present(uow, page),
-                after=after,
-                before=before,
-            )
+            rows = edges(user.id, page)
+            return to_page(rows, page, _follow_key, lambda follows: _present(uow, follows))
 
 
 def _follow_key(follow: Follow) -> Keyset:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from microblog_server.domain import (
+    FIRST_PAGE,
     UNSET,
     FieldError,
     Forbidden,
@@ -13,6 +14,7 @@ from microblog_server.domain import (
     Micropost,
     MicropostDraft,
     NotFound,
+    PageRequest,
     PageResult,
     PreconditionFailed,
     Unset,
@@ -20,11 +22,12 @@ from microblog_server.domain import (
     username_key,
     validate_text,
 )
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.paging import to_page
+from microblog_server.services.preconditions import require_version
 from microblog_server.services.users import require_self, require_user
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from microblog_server.domain import User
     from microblog_server.services.clock import Clock
@@ -152,23 +155,17 @@ class MicropostService:
         self,
         username: str,
         *,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[Micropost]:
         """List a user's microposts newest first on ``(timestamp, id)``.
 
         Raises:
             NotFound: No such user.
-            InvalidInput: ``size`` out of range.
         """
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
             author = require_user(uow, username)
-            rows = uow.microposts.list_by_author(
-                author.id, after=after, before=before, limit=size + 1
-            )
-            return to_page(rows, size, micropost_key, list, after=after, before=before)
+            rows = uow.microposts.list_by_author(author.id, page)
+            return to_page(rows, page, micropost_key, list)
 
     def replace(
         self,
@@ -178,7 +175,7 @@ class MicropostService:
         *,
         text: str,
         referenced: str | None,
-        expected_version: int | None = None,
+        expected_versions: Collection[int] | None = None,
     ) -> Micropost:
         """Replace text and addressee of a micropost (PUT); mentions are recomputed.
 
@@ -186,7 +183,7 @@ class MicropostService:
             NotFound: No such user or micropost under that user.
             Forbidden: The caller is not the author.
             InvalidInput: Bad text or unknown addressee.
-            PreconditionFailed: It changed since ``expected_version``.
+            PreconditionFailed: Its version is not one of ``expected_versions``.
         """
         return self.update(
             actor,
@@ -194,7 +191,7 @@ class MicropostService:
             micropost_id,
             text=text,
             referenced=referenced,
-            expected_version=expected_version,
+            expected_versions=expected_versions,
         )
 
     def update(
@@ -205,9 +202,12 @@ class MicropostService:
         *,
         text: str | Unset = UNSET,
         referenced: str | Unset | None = UNSET,
-        expected_version: int | None = None,
+        expected_versions: Collection[int] | None = None,
     ) -> Micropost:
         """Change any of text and addressee of a micropost (PATCH); mentions are recomputed.
+
+        One unit of work: load (404), the author (403), the precondition (412), the new
+        text and addressee (422), then the write.
 
         Args:
             actor: The authenticated caller.
@@ -215,16 +215,18 @@ class MicropostService:
             micropost_id: Which micropost.
             text: New text, or :data:`UNSET` to keep it.
             referenced: New addressee, ``None`` to clear it, :data:`UNSET` to keep it.
-            expected_version: The version the caller saw (from If-Match), if any.
+            expected_versions: The versions the caller accepts (from ``If-Match``), or
+                ``None`` for any.
 
         Raises:
             NotFound: No such user or micropost under that user.
             Forbidden: The caller is not the author.
+            PreconditionFailed: Its version is not one of ``expected_versions``.
             InvalidInput: Bad text or unknown addressee.
-            PreconditionFailed: It changed since ``expected_version``.
         """
         with self._uow_factory() as uow:
             post = _require_own_post(uow, actor, username, micropost_id)
+            version = require_version(post.version, expected_versions, "the micropost")
             draft = MicropostDraft(
                 post.text if isinstance(text, Unset) else text,
                 post.referenced if isinstance(referenced, Unset) else referenced,
@@ -236,25 +238,33 @@ class MicropostService:
                 referenced_id=r.referenced_id,
                 mention_ids=r.mention_ids,
                 updated_at=self._clock(),
-                expected_version=expected_version,
+                expected_version=version,
             ):
                 raise PreconditionFailed("the micropost changed since the version you have")
             uow.commit()
             return _require_owned(uow, username, micropost_id)
 
     def delete(
-        self, actor: User, username: str, micropost_id: int, *, expected_version: int | None = None
+        self,
+        actor: User,
+        username: str,
+        micropost_id: int,
+        *,
+        expected_versions: Collection[int] | None = None,
     ) -> None:
         """Delete a micropost of the caller's own collection.
+
+        One unit of work: load (404), the author (403), the precondition (412), the delete.
 
         Raises:
             NotFound: No such user or micropost under that user.
             Forbidden: The caller is not the author.
-            PreconditionFailed: It changed since ``expected_version``.
+            PreconditionFailed: Its version is not one of ``expected_versions``.
         """
         with self._uow_factory() as uow:
             post = _require_own_post(uow, actor, username, micropost_id)
-            if not uow.microposts.delete(post.id, expected_version=expected_version):
+            version = require_version(post.version, expected_versions, "the micropost")
+            if not uow.microposts.delete(post.id, expected_version=version):
                 raise PreconditionFailed("the micropost changed since the version you have")
             uow.commit()
 

@@ -1,40 +1,29 @@
-"""Turning a ``limit + 1`` fetch into a page with the keys of the next and previous ones."""
+"""Turning a fetch of one row more than the page into a page with its neighbours' keys."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
-from microblog_server.domain import FieldError, InvalidInput, PageResult
+from microblog_server.domain import PageResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import Keyset, PageRequest
 
-__all__ = ["MAX_PAGE_SIZE", "check_size", "to_page"]
-
-MAX_PAGE_SIZE = 100
+__all__ = ["to_page"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def check_size(size: int) -> None:
-    """Refuse a page size outside 1-100 with ``InvalidInput`` on the ``size`` parameter."""
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise InvalidInput([FieldError(f"1-{MAX_PAGE_SIZE}", parameter="size")])
-
-
 def to_page(
     rows: list[R],
-    size: int,
+    page: PageRequest,
     key: Callable[[R], Keyset],
     present: Callable[[list[R]], list[T]],
-    *,
-    after: Keyset | None = None,
-    before: Keyset | None = None,
 ) -> PageResult[T]:
-    """Build a page from up to ``size + 1`` fetched rows, with the keys of its neighbours.
+    """Build a page from up to ``page.rows_to_fetch`` rows, with the keys of its neighbours.
 
     Forward (no ``before``) the extra row is the oldest and means there is a next page; the
     page has a previous one whenever it was reached by a cursor. Backward (``before``) the
@@ -42,23 +31,22 @@ def to_page(
     it means there is still a previous page, and the page always has a next one.
 
     Args:
-        rows: Up to ``size + 1`` rows, newest first.
-        size: The page size asked for.
+        rows: Up to ``page.rows_to_fetch`` rows, newest first.
+        page: The page asked for.
         key: The keyset of a row.
         present: Turns the page's rows into the items shown (e.g. adds counts in one go).
-        after: The key the rows were fetched after, if any.
-        before: The key the rows were fetched before, if any (a backward page).
 
     Returns:
         The page's rows presented, with the next and previous keys.
     """
+    size = page.size
     more = len(rows) > size
-    if before is not None:
-        page = rows[len(rows) - size :] if more else rows
-        next_key = key(page[-1]) if page else None
-        previous_key = key(page[0]) if more and page else None
+    if page.before is not None:
+        kept = rows[len(rows) - size :] if more else rows
+        next_key = key(kept[-1]) if kept else None
+        previous_key = key(kept[0]) if more and kept else None
     else:
-        page = rows[:size]
-        next_key = key(page[-1]) if more and page else None
-        previous_key = (key(page[0]) if page else after) if after is not None else None
-    return PageResult(present(page), next_key, previous_key)
+        kept = rows[:size]
+        next_key = key(kept[-1]) if more and kept else None
+        previous_key = (key(kept[0]) if kept else page.after) if page.after is not None else None
+    return PageResult(present(kept), next_key, previous_key)

@@ -1,11 +1,11 @@
 """Repository and unit-of-work ports: what the services need from storage.
 
 The persistence layer implements them with SQLAlchemy; unit tests with in-memory fakes.
-Repositories return domain entities, never ORM rows. Every ``list``-like method takes the
-keyset of the previous page's last item (``after``) and a ``limit`` and returns items newest
-first; services ask for one item more than the page to know whether there is a next one.
-Given ``before`` instead, it returns the ``limit`` items closest to and newer than that key,
-still newest first (paging backward).
+Repositories return domain entities, never ORM rows. Every ``list``-like method takes a
+:class:`~microblog_server.domain.PageRequest` and returns up to ``page.rows_to_fetch``
+items (one more than the page, so the service knows whether there is another), newest
+first: those older than ``page.after`` when given; with ``page.before``, those closest to
+and newer than it, still newest first (paging backward).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from microblog_server.domain import (
         Follow,
         IdempotencyRecord,
-        Keyset,
         Micropost,
+        PageRequest,
         User,
         UserCounts,
     )
@@ -64,19 +64,12 @@ class UserRepository(Protocol):
         """Return the existing users among these names, keyed by lowercased username."""
         ...
 
-    def list(
-        self,
-        *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[User]:
+    def list(self, page: PageRequest, *, prefix: str | None = None) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
         ...
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
-        """Write display_name, bio and password_hash of ``user`` and bump the version.
+        """Write the profile fields and the token cut-off of ``user``; bump the version.
 
         Returns:
             ``False`` when no row has this id (and, when given, this expected version).
@@ -111,31 +104,16 @@ class MicropostRepository(Protocol):
         """Return the micropost with this id, if any."""
         ...
 
-    def list_by_author(
-        self,
-        author_id: int,
-        *,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[Micropost]:
+    def list_by_author(self, author_id: int, page: PageRequest) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
         ...
 
-    def timeline(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Micropost]:
+    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning ``user_id``."""
         ...
 
     def search(
-        self,
-        text: str,
-        *,
-        username_prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         """Return microposts containing ``text`` (case-insensitive), optionally by author prefix."""
         ...
@@ -169,15 +147,11 @@ class FollowRepository(Protocol):
         """Forget the edge, if any."""
         ...
 
-    def following(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def following(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first on (since, user id)."""
         ...
 
-    def followers(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def followers(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first on (since, user id)."""
         ...
 
@@ -209,10 +183,34 @@ class IdempotencyRepository(Protocol):
         """Return the record of (scope, key), if any."""
         ...
 
+    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
+        """Claim anew a record in progress since ``claimed_at`` (its claim was abandoned).
+
+        Sets its ``created_at`` to ``now``; ``False`` when the record is no longer in
+        progress since ``claimed_at`` (another request took it over first).
+        """
+        ...
+
     def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        """Store the final response and mark the record done."""
+        self,
+        scope: str,
+        key: str,
+        *,
+        claimed_at: datetime,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        """Store the final response and mark the record done, if still claimed at ``claimed_at``.
+
+        Returns:
+            ``False`` when the record is not in progress since ``claimed_at`` (the claim
+            was lost to a takeover): nothing is written then.
+        """
+        ...
+
+    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        """Forget the record if it is still in progress since ``claimed_at``."""
         ...
 
     def delete(self, scope: str, key: str) -> None:

@@ -161,7 +161,7 @@ class TokenCache:
             self._revocations.announce_token(digest)
 
     def forget_user(self, user_id: int) -> None:
-        """Drop every token of one user (the user was deleted), here and elsewhere."""
+        """Drop every token of one user (deleted, or its password changed), here and elsewhere."""
         self._drop_user(user_id)
         if self._revocations is not None:
             self._revocations.announce_user(user_id)

@@ -6,12 +6,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from microblog_server.domain import (
+    FIRST_PAGE,
     UNSET,
     Conflict,
     Forbidden,
     InvalidInput,
     Keyset,
     NotFound,
+    PageRequest,
     PageResult,
     PreconditionFailed,
     Unset,
@@ -23,12 +25,16 @@ from microblog_server.domain import (
     validate_password,
     validate_username,
 )
-from microblog_server.services.paging import check_size, to_page
+from microblog_server.services.auth import token_digest
+from microblog_server.services.paging import to_page
+from microblog_server.services.preconditions import require_version
 from microblog_server.services.token_cache import TokenCache
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from microblog_server.services.clock import Clock
-    from microblog_server.services.passwords import Passwords
+    from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["UserService", "present_users", "require_self", "require_user"]
@@ -72,7 +78,7 @@ class UserService:
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
-        passwords: Passwords,
+        passwords: PasswordHasher,
         clock: Clock,
         *,
         tokens: TokenCache | None = None,
@@ -152,32 +158,17 @@ class UserService:
         self,
         *,
         q: str | None = None,
-        size: int = 20,
-        after: Keyset | None = None,
-        before: Keyset | None = None,
+        page: PageRequest = FIRST_PAGE,
     ) -> PageResult[UserView]:
         """List users newest first on ``(created_at, id)``.
 
         Args:
             q: Only usernames starting with this (case-insensitive).
-            size: Page size, 1-100.
-            after: The previous page's ``next_key``.
-            before: The next page's ``previous_key`` (to page back toward newer users).
-
-        Raises:
-            InvalidInput: ``size`` out of range.
+            page: Which page.
         """
-        check_size(size)
         with self._uow_factory(read_only=True) as uow:
-            rows = uow.users.list(prefix=q or None, after=after, before=before, limit=size + 1)
-            return to_page(
-                rows,
-                size,
-                _user_key,
-                lambda page: present_users(uow, page),
-                after=after,
-                before=before,
-            )
+            rows = uow.users.list(page, prefix=q or None)
+            return to_page(rows, page, _user_key, lambda users: present_users(uow, users))
 
     def update(
         self,
@@ -187,9 +178,13 @@ class UserService:
         display_name: str | Unset = UNSET,
         bio: str | Unset = UNSET,
         password: str | Unset = UNSET,
-        expected_version: int | None = None,
+        expected_versions: Collection[int] | None = None,
+        keep_token: str | None = None,
     ) -> UserView:
         """Change the caller's own display name, bio or password (only the fields given).
+
+        One unit of work: load (404), the caller's own profile (403), the precondition
+        (412), the fields' rules (422), then the write.
 
         Args:
             actor: The authenticated caller.
@@ -197,13 +192,16 @@ class UserService:
             display_name: New display name, or :data:`UNSET` to keep it.
             bio: New bio, or :data:`UNSET` to keep it.
             password: New password, or :data:`UNSET` to keep it.
-            expected_version: The version the caller saw (from If-Match), if any.
+            expected_versions: The versions the caller accepts (from ``If-Match``), or
+                ``None`` for any.
+            keep_token: The bearer token of this request: a password change revokes
+                every other token of the user, this one keeps working.
 
         Raises:
             NotFound: No such user.
             Forbidden: Not the caller's own profile.
+            PreconditionFailed: The profile's version is not one of ``expected_versions``.
             InvalidInput: A field breaks its rule.
-            PreconditionFailed: The profile changed since ``expected_version``.
         """
         errors = [
             error
@@ -218,32 +216,46 @@ class UserService:
         with self._uow_factory() as uow:
             user = require_user(uow, username)
             require_self(actor, user)
+            version = require_version(user.version, expected_versions, "the user")
             if errors:
                 raise InvalidInput(errors)
             changed = replace(
                 user,
                 display_name=user.display_name if isinstance(display_name, Unset) else display_name,
                 bio=user.bio if isinstance(bio, Unset) else bio,
-                password_hash=new_hash or user.password_hash,
             )
-            if not uow.users.update(changed, expected_version=expected_version):
+            if new_hash is not None:
+                changed = replace(
+                    changed,
+                    password_hash=new_hash,
+                    tokens_valid_after=self._clock(),
+                    kept_token=None if keep_token is None else token_digest(keep_token),
+                )
+            if not uow.users.update(changed, expected_version=version):
                 raise PreconditionFailed("the user changed since the version you have")
             uow.commit()
-            return present_users(uow, [require_user(uow, username)])[0]
+            view = present_users(uow, [require_user(uow, username)])[0]
+        if new_hash is not None:
+            self._tokens.forget_user(user.id)  # this process must not trust them either
+        return view
 
-    def delete(self, actor: User, username: str, *, expected_version: int | None = None) -> None:
+    def delete(
+        self, actor: User, username: str, *, expected_versions: Collection[int] | None = None
+    ) -> None:
         """Delete the caller's own account, microposts and follows; their tokens stop working.
+
+        One unit of work: load (404), the caller's own account (403), the precondition
+        (412), then the delete.
 
         Raises:
             NotFound: No such user.
             Forbidden: Not the caller's own account.
-            PreconditionFailed: The profile changed since ``expected_version``.
+            PreconditionFailed: The profile's version is not one of ``expected_versions``.
         """
         with self._uow_factory() as uow:
             user = require_user(uow, username)
             require_self(actor, user)
-            if expected_version is not None and user.version != expected_version:
-                raise PreconditionFailed("the user changed since the version you have")
+            require_version(user.version, expected_versions, "the user")
             uow.users.delete(user.id)
             uow.commit()
         self._tokens.forget_user(user.id)

@@ -189,9 +189,18 @@ def test_referenced_user_follows_an_edited_reference() -> None:
     assert post.referenced_user.username == "bob"
 
 
-def test_a_hand_built_post_has_no_author_to_load() -> None:
-    with pytest.raises(ValueError, match="not bound"):
-        _ = Micropost(id=1, user="dana", text="hi").author
+def test_a_hand_built_posts_author_username_costs_nothing() -> None:
+    author = Micropost(id=1, user="dana", text="hi").author
+
+    assert author.username == "dana"
+    assert author == User(username="dana")
+
+
+def test_a_hand_built_posts_author_says_why_other_fields_cannot_load() -> None:
+    author = Micropost(id=1, user="dana", text="hi").author
+
+    with pytest.raises(ValueError, match="not bound to a client"):
+        _ = author.display_name
 
 
 # -- the manager ----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_iterating_walks_every_page_45_items_in_pages_of_10_is_5_requests() -> N
     client = FakeClient()
     serve(client, total=45, size=10)
 
-    items = list(Pager(client, PATH, parse, size=10))
+    items = list(Pager._over(client, PATH, parse, size=10))
 
     assert items == list(range(45, 0, -1))
     assert len(client.calls) == 5
@@ -66,7 +66,7 @@ def test_iterating_walks_every_page_45_items_in_pages_of_10_is_5_requests() -> N
 def test_nothing_is_requested_before_iteration() -> None:
     client = FakeClient()
 
-    Pager(client, PATH, parse)
+    Pager._over(client, PATH, parse)
 
     assert client.calls == []
 
@@ -74,7 +74,7 @@ def test_nothing_is_requested_before_iteration() -> None:
 def test_iterating_again_starts_again_from_the_first_page() -> None:
     client = FakeClient()
     serve(client, total=25, size=10)
-    pager = Pager(client, PATH, parse, size=10)
+    pager = Pager._over(client, PATH, parse, size=10)
 
     first, second = list(pager), list(pager)
 
@@ -86,7 +86,7 @@ def test_limit_caps_items_across_pages_and_stops_fetching() -> None:
     client = FakeClient()
     serve(client, total=45, size=10)
 
-    items = list(Pager(client, PATH, parse, size=10, limit=15))
+    items = list(Pager._over(client, PATH, parse, size=10, limit=15))
 
     assert items == list(range(45, 30, -1))
     assert len(client.calls) == 2
@@ -96,7 +96,7 @@ def test_limit_is_never_sent_as_the_page_size() -> None:
     client = FakeClient()
     serve(client, total=5, size=20)
 
-    items = list(Pager(client, PATH, parse, limit=3))
+    items = list(Pager._over(client, PATH, parse, limit=3))
 
     assert items == [5, 4, 3]
     assert client.calls[0].params == {}
@@ -106,7 +106,7 @@ def test_size_is_sent_and_limit_counts_items_not_requests() -> None:
     client = FakeClient()
     serve(client, total=9, size=2)
 
-    items = list(Pager(client, PATH, parse, size=2, limit=5))
+    items = list(Pager._over(client, PATH, parse, size=2, limit=5))
 
     assert items == [9, 8, 7, 6, 5]
     assert client.calls[0].params == {"size": 2}
@@ -116,7 +116,7 @@ def test_size_is_sent_and_limit_counts_items_not_requests() -> None:
 def test_limit_zero_yields_nothing_without_a_request() -> None:
     client = FakeClient()
 
-    assert list(Pager(client, PATH, parse, limit=0)) == []
+    assert list(Pager._over(client, PATH, parse, limit=0)) == []
     assert client.calls == []
 
 
@@ -124,7 +124,7 @@ def test_limit_exactly_at_a_page_end_does_not_fetch_the_next_page() -> None:
     client = FakeClient()
     serve(client, total=45, size=10)
 
-    assert len(list(Pager(client, PATH, parse, size=10, limit=10))) == 10
+    assert len(list(Pager._over(client, PATH, parse, size=10, limit=10))) == 10
     assert len(client.calls) == 1
 
 
@@ -134,14 +134,14 @@ def test_an_empty_page_with_a_next_link_keeps_going() -> None:
     client.reply("GET", link("a"), FakeResponse(page_json([3, 2], link("b"))))
     client.reply("GET", link("b"), FakeResponse(page_json([1])))
 
-    assert list(Pager(client, PATH, parse)) == [3, 2, 1]
+    assert list(Pager._over(client, PATH, parse)) == [3, 2, 1]
 
 
 def test_an_empty_last_page_ends_cleanly() -> None:
     client = FakeClient()
     client.reply("GET", PATH, FakeResponse(page_json([])))
 
-    assert list(Pager(client, PATH, parse)) == []
+    assert list(Pager._over(client, PATH, parse)) == []
 
 
 def test_a_next_link_that_does_not_advance_raises_instead_of_looping() -> None:
@@ -150,7 +150,7 @@ def test_a_next_link_that_does_not_advance_raises_instead_of_looping() -> None:
     client.reply("GET", link("a"), FakeResponse(page_json([2], link("a"))))
 
     with pytest.raises(PaginationError, match="repeats") as caught:
-        list(Pager(client, PATH, parse))
+        list(Pager._over(client, PATH, parse))
 
     assert isinstance(caught.value, MicroblogError)
     assert len(client.calls) == 2
@@ -163,7 +163,7 @@ def test_a_next_link_back_to_an_earlier_cursor_raises() -> None:
     client.reply("GET", link("b"), FakeResponse(page_json([1], link("a", size=5))))
 
     with pytest.raises(PaginationError):
-        list(Pager(client, PATH, parse))
+        list(Pager._over(client, PATH, parse))
 
 
 def test_a_next_link_to_the_resume_cursor_raises() -> None:
@@ -171,7 +171,7 @@ def test_a_next_link_to_the_resume_cursor_raises() -> None:
     client.reply("GET", PATH, FakeResponse(page_json([3], link("start"))))
 
     with pytest.raises(PaginationError):
-        list(Pager(client, PATH, parse, cursor="start"))
+        list(Pager._over(client, PATH, parse, cursor="start"))
 
 
 def test_a_next_link_without_a_cursor_is_compared_whole() -> None:
@@ -181,14 +181,14 @@ def test_a_next_link_without_a_cursor_is_compared_whole() -> None:
     client.reply("GET", odd, FakeResponse(page_json([2], odd)))
 
     with pytest.raises(PaginationError):
-        list(Pager(client, PATH, parse))
+        list(Pager._over(client, PATH, parse))
 
 
 def test_pages_yields_pages_with_items_next_link_and_cursor() -> None:
     client = FakeClient()
     serve(client, total=25, size=10)
 
-    pages = list(Pager(client, PATH, parse, size=10).pages())
+    pages = list(Pager._over(client, PATH, parse, size=10).pages())
 
     assert [len(p.items) for p in pages] == [10, 10, 5]
     assert pages[0].next == link("c1")
@@ -201,7 +201,7 @@ def test_pages_honours_the_limit_by_cutting_the_last_page() -> None:
     client = FakeClient()
     serve(client, total=25, size=10)
 
-    pages = list(Pager(client, PATH, parse, size=10, limit=12).pages())
+    pages = list(Pager._over(client, PATH, parse, size=10, limit=12).pages())
 
     assert [len(p.items) for p in pages] == [10, 2]
 
@@ -209,10 +209,10 @@ def test_pages_honours_the_limit_by_cutting_the_last_page() -> None:
 def test_cursor_resumes_where_a_page_left_off() -> None:
     client = FakeClient()
     serve(client, total=25, size=10)
-    first = next(Pager(client, PATH, parse, size=10).pages())
+    first = next(Pager._over(client, PATH, parse, size=10).pages())
     client.reply("GET", PATH, FakeResponse(page_json([15, 14], None)))
 
-    resumed = list(Pager(client, PATH, parse, size=10, cursor=first.cursor))
+    resumed = list(Pager._over(client, PATH, parse, size=10, cursor=first.cursor))
 
     assert resumed == [15, 14]
     assert client.calls[-1].params == {"size": 10, "cursor": "c1"}
@@ -223,7 +223,7 @@ def test_extra_params_go_on_the_first_request_only() -> None:
     client.reply("GET", PATH, FakeResponse(page_json([2], link("a"))))
     client.reply("GET", link("a"), FakeResponse(page_json([1])))
 
-    list(Pager(client, PATH, parse, params={"q": "bo", "username": None}))
+    list(Pager._over(client, PATH, parse, params={"q": "bo", "username": None}))
 
     assert client.calls[0].params == {"q": "bo"}
     assert client.calls[1].params == {}
@@ -242,7 +242,7 @@ def test_the_pager_holds_one_page_at_a_time() -> None:
 
     client._request = watching  # type: ignore[method-assign]
     seen = 0
-    for item in Pager(client, PATH, Item):
+    for item in Pager._over(client, PATH, Item):
         seen += 1
         del item
 
@@ -255,24 +255,24 @@ def test_a_bad_size_raises_value_error_before_any_request(size: Any) -> None:
     client = FakeClient()
 
     with pytest.raises(ValueError, match="page size"):
-        Pager(client, PATH, parse, size=size)
+        Pager._over(client, PATH, parse, size=size)
 
 
 @pytest.mark.parametrize("size", [1, 100])
 def test_size_bounds_are_accepted(size: int) -> None:
-    assert Pager(FakeClient(), PATH, parse, size=size).size == size
+    assert Pager._over(FakeClient(), PATH, parse, size=size).size == size
 
 
 @pytest.mark.parametrize("limit", [-1, True, 1.5, "3"])
 def test_a_bad_limit_raises_value_error(limit: Any) -> None:
     with pytest.raises(ValueError, match="limit"):
-        Pager(FakeClient(), PATH, parse, limit=limit)
+        Pager._over(FakeClient(), PATH, parse, limit=limit)
 
 
 @pytest.mark.parametrize("cursor", ["", 5])
 def test_a_bad_cursor_raises_value_error(cursor: Any) -> None:
     with pytest.raises(ValueError, match="cursor"):
-        Pager(FakeClient(), PATH, parse, cursor=cursor)
+        Pager._over(FakeClient(), PATH, parse, cursor=cursor)
 
 
 @pytest.mark.parametrize(
@@ -290,23 +290,23 @@ def test_a_malformed_page_raises_response_decode_error(body: Any) -> None:
     client.reply("GET", PATH, FakeResponse(body, request_id="rid-9"))
 
     with pytest.raises(ResponseDecodeError, match="rid-9"):
-        list(Pager(client, PATH, parse))
+        list(Pager._over(client, PATH, parse))
 
 
 def test_previous_link_is_kept_when_it_is_a_link() -> None:
     client = FakeClient()
     client.reply("GET", PATH, FakeResponse({"result": [1], "next": None, "previous": link("p")}))
 
-    (page,) = Pager(client, PATH, parse).pages()
+    (page,) = Pager._over(client, PATH, parse).pages()
 
     assert page.previous == link("p")
 
 
 def test_reprs_are_short() -> None:
-    pager = Pager(FakeClient(), PATH, parse, size=10, limit=5)
+    pager = Pager._over(FakeClient(), PATH, parse, size=10, limit=5)
 
     assert repr(pager) == "<Pager /api/v1/things size=10 limit=5>"
-    assert repr(Pager(FakeClient(), PATH, parse)) == "<Pager /api/v1/things>"
+    assert repr(Pager._over(FakeClient(), PATH, parse)) == "<Pager /api/v1/things>"
     assert repr(Page([1, 2], "http://x/?cursor=a")) == "<Page 2 items, more>"
     assert repr(Page([1])) == "<Page 1 item, last>"
     assert pager.limit == 5

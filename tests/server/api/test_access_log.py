@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
 from microblog_server.api.request_id import RequestIdMiddleware
+from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
 if TYPE_CHECKING:

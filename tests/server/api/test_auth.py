@@ -109,7 +109,7 @@ def test_passwords_are_never_in_responses_or_logs(
 
 
 def _protected_operations() -> list[tuple[str, str]]:
-    from microblog_server.api import create_app  # noqa: PLC0415
+    from microblog_server.bootstrap import create_app  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     app = create_app(Settings.for_tests())

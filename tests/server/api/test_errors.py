@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from microblog_server.api import create_app
-from microblog_server.persistence import build_services
+from microblog_server.bootstrap import build_services, create_app
 from microblog_server.settings import Settings
 
 PROBLEM = "application/problem+json"

@@ -7,9 +7,8 @@ from typing import Any, cast
 
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
 from microblog_server.api.idempotency import fingerprint
-from microblog_server.persistence import build_services
+from microblog_server.bootstrap import build_services, create_app
 from microblog_server.settings import Settings
 
 from .test_errors import assert_problem
@@ -64,6 +63,7 @@ def test_the_same_key_while_the_first_runs_is_409(client: TestClient, dana: dict
     )
 
     assert_problem(response, 409, "idempotency_in_progress")
+    assert response.headers["Retry-After"] == "1"
 
 
 def test_keys_are_scoped_per_caller(
@@ -151,3 +151,43 @@ def test_a_5xx_is_not_stored_so_a_retry_runs_again() -> None:
     assert first.status_code == 500
     assert second.status_code == 201
     assert "idempotent-replayed" not in second.headers
+
+
+class _WritesThenFails:
+    """Stores the micropost, then fails the request (the first time only)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.failed = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def create(self, *args: object, **kwargs: object) -> object:
+        post = self._inner.create(*args, **kwargs)  # type: ignore[attr-defined]
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("fails after the write")
+        return post
+
+
+def test_a_5xx_after_the_write_keeps_no_write_so_the_retry_stores_it_once() -> None:
+    settings = Settings.for_tests()
+    services = build_services(settings)
+    flaky = _WritesThenFails(services.microposts)
+    app = create_app(
+        settings, services=dataclasses.replace(services, microposts=cast("Any", flaky))
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.post("/api/v1/users", json={"username": "dana", "password": "password1"})
+        token = client.post("/api/v1/token", data={"username": "dana", "password": "password1"})
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = {**auth, "Idempotency-Key": "write-then-fail"}
+
+        first = client.post(COLLECTION, json={"text": "hi"}, headers=headers)
+        second = client.post(COLLECTION, json={"text": "hi"}, headers=headers)
+        stored = client.get(COLLECTION, headers=auth).json()["result"]
+    services.close()
+
+    assert (first.status_code, second.status_code) == (500, 201)
+    assert [post["text"] for post in stored] == ["hi"]

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
 from microblog_server.api.caller import (
     Authenticator,
     Caller,
@@ -21,8 +20,8 @@ from microblog_server.api.caller import (
     Recaller,
     caller_of,
 )
+from microblog_server.bootstrap import build_services, create_app
 from microblog_server.domain import Unauthenticated, User
-from microblog_server.persistence import build_services
 from microblog_server.settings import Settings
 
 from .support import Api

@@ -7,8 +7,7 @@ from importlib import metadata
 
 from fastapi.testclient import TestClient
 
-from microblog_server.api import create_app
-from microblog_server.persistence import build_services
+from microblog_server.bootstrap import build_services, create_app
 from microblog_server.settings import Settings
 
 

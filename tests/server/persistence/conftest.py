@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from microblog_server.bootstrap import build_services
 from microblog_server.persistence import (
     SqlAlchemyUnitOfWork,
-    build_services,
     create_engine_for_url,
     create_session_factory,
     upgrade,

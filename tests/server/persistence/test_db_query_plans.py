@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from microblog_server.domain import Keyset
+from microblog_server.domain import Keyset, PageRequest
 from microblog_server.services import UnitOfWork, UnitOfWorkFactory
 
 # EXPLAIN QUERY PLAN and its wording are SQLite's; PostgreSQL's planner is not pinned here.
@@ -40,13 +40,13 @@ def query_plan(engine: Engine, statement: Statement) -> str:
 
 
 PAGES: dict[str, Callable[[UnitOfWork], object]] = {
-    "users after": lambda uow: uow.users.list(prefix=None, after=CURSOR, limit=20),
-    "users before": lambda uow: uow.users.list(prefix=None, after=None, before=CURSOR, limit=20),
+    "users after": lambda uow: uow.users.list(PageRequest(19, after=CURSOR)),
+    "users before": lambda uow: uow.users.list(PageRequest(19, before=CURSOR)),
     "an author's microposts after": lambda uow: uow.microposts.list_by_author(
-        1, after=CURSOR, limit=20
+        1, PageRequest(19, after=CURSOR)
     ),
     "an author's microposts before": lambda uow: uow.microposts.list_by_author(
-        1, after=None, before=CURSOR, limit=20
+        1, PageRequest(19, before=CURSOR)
     ),
 }
 

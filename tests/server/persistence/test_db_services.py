@@ -4,10 +4,11 @@ from threading import Thread
 
 import pytest
 
+from microblog_server.bootstrap import build_services
 from microblog_server.data import DEMO_PASSWORD, seed
-from microblog_server.domain import Keyset, MicropostDraft, NotFound, Unauthenticated
-from microblog_server.persistence import build_services
+from microblog_server.domain import Keyset, MicropostDraft, NotFound, PageRequest, Unauthenticated
 from microblog_server.services import Services
+from microblog_server.services.idempotency import IdempotencyClaim
 from microblog_server.settings import Settings
 
 from .conftest import MakeDatabaseUrl
@@ -45,7 +46,7 @@ def test_45_timeline_items_in_pages_of_10_are_exactly_5_pages(services: Services
 
     pages, after = [], None
     while True:
-        page = services.feeds.timeline("dana", size=10, after=after)
+        page = services.feeds.timeline("dana", page=PageRequest(10, after=after))
         pages.append([p.id for p in page.items])
         after = page.next_key
         if after is None:
@@ -60,11 +61,11 @@ def test_a_page_after_a_deleted_item_continues_where_it_left_off(services: Servi
     posts = services.microposts.create_batch(
         dana, "dana", [MicropostDraft(f"p{i}") for i in range(6)]
     )
-    first = services.microposts.list_collection("dana", size=3)
+    first = services.microposts.list_collection("dana", page=PageRequest(3))
     assert first.next_key == Keyset(posts[3].timestamp, posts[3].id)
 
     services.microposts.delete(dana, "dana", posts[3].id)
-    rest = services.microposts.list_collection("dana", size=3, after=first.next_key)
+    rest = services.microposts.list_collection("dana", page=PageRequest(3, after=first.next_key))
 
     assert [p.text for p in rest.items] == ["p2", "p1", "p0"]
 
@@ -107,7 +108,8 @@ def test_concurrent_claims_of_one_idempotency_key_let_one_request_run(
     outcomes: list[bool] = []
 
     def claim() -> None:
-        outcomes.append(services.idempotency.begin("user:1", "key", "fingerprint") is None)
+        claimed = services.idempotency.begin("user:1", "key", "fingerprint")
+        outcomes.append(isinstance(claimed, IdempotencyClaim))
 
     threads = [Thread(target=claim) for _ in range(8)]
     for thread in threads:
@@ -127,7 +129,7 @@ def test_the_demo_dataset_is_reproducible_and_loaded_once(
         try:
             summary = seed(services)
             again = seed(services)
-            page = services.feeds.search("the", size=100)
+            page = services.feeds.search("the", page=PageRequest(100))
             texts.append([(p.author, p.text, p.referenced, p.mentions) for p in page.items])
             assert services.auth.login("dana", DEMO_PASSWORD).access_token
         finally:

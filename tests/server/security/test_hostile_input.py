@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.api.app import create_app
+from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
 from .support import Api, assert_problem

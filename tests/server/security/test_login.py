@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.api.app import create_app
+from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
 from .support import PASSWORD, Api, assert_problem

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from microblog_server.bootstrap import build_services
 from microblog_server.domain import InvalidInput
-from microblog_server.persistence import build_services
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -17,7 +17,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.api.app import create_app
+from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
 from .support import Api, assert_problem

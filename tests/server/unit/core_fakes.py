@@ -1,4 +1,9 @@
-"""In-memory fakes of the repository and unit-of-work ports, for service unit tests."""
+"""In-memory fakes of the repository and unit-of-work ports, for service unit tests.
+
+``tests/server/persistence/test_repositories.py`` runs one suite against these and the SQL
+repositories alike: a behaviour the fakes get wrong fails there. Like the databases (see
+``UTCDateTime``), they keep every timestamp as a UTC instant.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from microblog_server.domain import (
     IdempotencyRecord,
     Keyset,
     Micropost,
+    PageRequest,
     User,
     UserCounts,
     username_key,
@@ -59,12 +65,12 @@ class FakeDatabase:
         return FakeUnitOfWork(self, read_only=read_only)
 
 
-def _newest_first(
-    items: Iterable[tuple[Keyset, object]],
-    after: Keyset | None,
-    limit: int,
-    before: Keyset | None = None,
-) -> list[object]:
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def _newest_first(items: Iterable[tuple[Keyset, object]], page: PageRequest) -> list[object]:
+    after, before, limit = page.after, page.before, page.rows_to_fetch
     keyed = sorted(items, key=lambda pair: (pair[0].at, pair[0].id), reverse=True)
     if after is not None:
         keyed = [pair for pair in keyed if (pair[0].at, pair[0].id) < (after.at, after.id)]
@@ -91,7 +97,7 @@ class FakeUserRepository:
             raise Conflict("taken")
         self.state.last_user_id += 1
         user = User(
-            self.state.last_user_id, username, display_name, bio, created_at, 1, password_hash
+            self.state.last_user_id, username, display_name, bio, _utc(created_at), 1, password_hash
         )
         self.state.users[user.id] = user
         return user
@@ -110,20 +116,13 @@ class FakeUserRepository:
             if username_key(u.username) in keys
         }
 
-    def list(
-        self,
-        *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[User]:
+    def list(self, page: PageRequest, *, prefix: str | None = None) -> list[User]:
         users = [
             (Keyset(u.created_at, u.id), u)
             for u in self.state.users.values()
             if prefix is None or username_key(u.username).startswith(username_key(prefix))
         ]
-        return [u for u in _newest_first(users, after, limit, before) if isinstance(u, User)]
+        return [u for u in _newest_first(users, page) if isinstance(u, User)]
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
         current = self.state.users.get(user.id)
@@ -175,16 +174,10 @@ class FakeMicropostRepository:
             version=row.version,
         )
 
-    def _page(
-        self,
-        rows: Iterable[PostRow],
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None,
-    ) -> list[Micropost]:
+    def _page(self, rows: Iterable[PostRow], page: PageRequest) -> list[Micropost]:
         keyed = [(Keyset(r.created_at, r.id), r) for r in rows]
-        page = _newest_first(keyed, after, limit, before)
-        return [self._present(r) for r in page if isinstance(r, PostRow)]
+        kept = _newest_first(keyed, page)
+        return [self._present(r) for r in kept if isinstance(r, PostRow)]
 
     def add(
         self,
@@ -197,7 +190,12 @@ class FakeMicropostRepository:
     ) -> Micropost:
         self.state.last_post_id += 1
         row = PostRow(
-            self.state.last_post_id, author_id, text, referenced_id, list(mention_ids), created_at
+            self.state.last_post_id,
+            author_id,
+            text,
+            referenced_id,
+            list(mention_ids),
+            _utc(created_at),
         )
         self.state.posts[row.id] = row
         return self._present(row)
@@ -206,36 +204,21 @@ class FakeMicropostRepository:
         row = self.state.posts.get(micropost_id)
         return None if row is None else self._present(row)
 
-    def list_by_author(
-        self,
-        author_id: int,
-        *,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
-    ) -> list[Micropost]:
+    def list_by_author(self, author_id: int, page: PageRequest) -> list[Micropost]:
         rows = (r for r in self.state.posts.values() if r.author_id == author_id)
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
-    def timeline(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Micropost]:
+    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         followed = {b for a, b in self.state.follows if a == user_id}
         rows = (
             r
             for r in self.state.posts.values()
             if r.author_id in followed or r.referenced_id == user_id or user_id in r.mention_ids
         )
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
     def search(
-        self,
-        text: str,
-        *,
-        username_prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         users = self.state.users
         rows = (
@@ -249,7 +232,7 @@ class FakeMicropostRepository:
                 )
             )
         )
-        return self._page(rows, after, limit, before)
+        return self._page(rows, page)
 
     def update(
         self,
@@ -265,7 +248,7 @@ class FakeMicropostRepository:
         if row is None or expected_version not in {None, row.version}:
             return False
         row.text, row.referenced_id, row.mention_ids = text, referenced_id, list(mention_ids)
-        row.updated_at, row.version = updated_at, row.version + 1
+        row.updated_at, row.version = _utc(updated_at), row.version + 1
         return True
 
     def delete(self, micropost_id: int, *, expected_version: int | None) -> bool:
@@ -283,34 +266,23 @@ class FakeFollowRepository:
     def add(self, follower_id: int, followed_id: int, *, created_at: datetime) -> bool:
         if (follower_id, followed_id) in self.state.follows:
             return False
-        self.state.follows[follower_id, followed_id] = created_at
+        self.state.follows[follower_id, followed_id] = _utc(created_at)
         return True
 
     def remove(self, follower_id: int, followed_id: int) -> None:
         self.state.follows.pop((follower_id, followed_id), None)
 
-    def following(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def following(self, user_id: int, page: PageRequest) -> list[Follow]:
         edges = [(Keyset(t, b), b) for (a, b), t in self.state.follows.items() if a == user_id]
-        return self._follows(edges, after, limit, before)
+        return self._follows(edges, page)
 
-    def followers(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def followers(self, user_id: int, page: PageRequest) -> list[Follow]:
         edges = [(Keyset(t, a), a) for (a, b), t in self.state.follows.items() if b == user_id]
-        return self._follows(edges, after, limit, before)
+        return self._follows(edges, page)
 
-    def _follows(
-        self,
-        edges: list[tuple[Keyset, int]],
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None,
-    ) -> list[Follow]:
+    def _follows(self, edges: list[tuple[Keyset, int]], page: PageRequest) -> list[Follow]:
         keyed = [(key, Follow(self.state.users[other], key.at)) for key, other in edges]
-        page = _newest_first(keyed, after, limit, before)
-        return [f for f in page if isinstance(f, Follow)]
+        return [f for f in _newest_first(keyed, page) if isinstance(f, Follow)]
 
 
 class FakeRevokedTokenRepository:
@@ -318,7 +290,7 @@ class FakeRevokedTokenRepository:
         self.state = state
 
     def revoke(self, jti: str, *, expires_at: datetime) -> None:
-        self.state.revoked[jti] = expires_at
+        self.state.revoked[jti] = _utc(expires_at)
 
     def is_revoked(self, jti: str) -> bool:
         return jti in self.state.revoked
@@ -335,18 +307,50 @@ class FakeIdempotencyRepository:
         self.state = state
 
     def try_insert(self, record: IdempotencyRecord) -> bool:
-        return self.state.idempotency.setdefault((record.scope, record.key), record) is record
+        if (record.scope, record.key) in self.state.idempotency:
+            return False
+        self.state.idempotency[record.scope, record.key] = replace(
+            record, created_at=_utc(record.created_at)
+        )
+        return True
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         return self.state.idempotency.get((scope, key))
 
+    def _claimed(self, scope: str, key: str, claimed_at: datetime) -> IdempotencyRecord | None:
+        record = self.state.idempotency.get((scope, key))
+        if record is None or record.state != "in_progress" or record.created_at != claimed_at:
+            return None
+        return record
+
+    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
+        record = self._claimed(scope, key, claimed_at)
+        if record is None:
+            return False
+        self.state.idempotency[scope, key] = replace(record, created_at=_utc(now))
+        return True
+
     def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        record = self.state.idempotency[scope, key]
+        self,
+        scope: str,
+        key: str,
+        *,
+        claimed_at: datetime,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        record = self._claimed(scope, key, claimed_at)
+        if record is None:
+            return False
         self.state.idempotency[scope, key] = replace(
             record, state="done", status_code=status_code, headers=headers, body=body
         )
+        return True
+
+    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        if self._claimed(scope, key, claimed_at) is not None:
+            del self.state.idempotency[scope, key]
 
     def delete(self, scope: str, key: str) -> None:
         self.state.idempotency.pop((scope, key), None)

@@ -37,7 +37,7 @@ def test_token_carries_sub_iat_exp_and_jti(services: Services, dana: User) -> No
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"verify_exp": False})
 
     assert claims["sub"] == str(dana.id)
-    assert claims["exp"] - claims["iat"] == 3600
+    assert claims["exp"] - claims["iat"] == pytest.approx(3600, abs=1)  # iat to the microsecond
     assert claims["jti"]
 
 
@@ -327,3 +327,61 @@ def test_a_revocation_during_a_check_is_not_undone_by_the_cache(
 
     with pytest.raises(Unauthenticated, match="revoked"):
         services.auth.authenticate(token)
+
+
+def test_a_password_change_revokes_the_other_tokens_and_keeps_its_own(
+    services: Services, dana: User, clock: FakeClock
+) -> None:
+    own = services.auth.login("dana", "dana-password").access_token
+    other = services.auth.login("dana", "dana-password").access_token
+    clock.advance(timedelta(seconds=5))
+
+    services.users.update(dana, "dana", password="a-new-password", keep_token=own)
+    clock.advance(timedelta(seconds=5))
+    later = services.auth.login("dana", "a-new-password").access_token
+
+    assert services.auth.authenticate(own).id == dana.id
+    assert services.auth.authenticate(later).id == dana.id
+    with pytest.raises(Unauthenticated, match="password changed"):
+        services.auth.authenticate(other)
+
+
+def test_a_password_change_tells_tokens_a_microsecond_apart(
+    services: Services, dana: User, clock: FakeClock
+) -> None:
+    clock.tick = timedelta(microseconds=1)
+    before = services.auth.login("dana", "dana-password").access_token
+
+    services.users.update(dana, "dana", password="a-new-password")
+    after = services.auth.login("dana", "a-new-password").access_token
+
+    assert services.auth.authenticate(after).id == dana.id
+    with pytest.raises(Unauthenticated):
+        services.auth.authenticate(before)
+
+
+def test_a_token_issued_at_the_very_instant_of_the_change_is_revoked(
+    services: Services, dana: User, clock: FakeClock
+) -> None:
+    clock.tick = timedelta(0)
+    same_instant = services.auth.login("dana", "dana-password").access_token
+
+    services.users.update(dana, "dana", password="a-new-password")
+
+    with pytest.raises(Unauthenticated):
+        services.auth.authenticate(same_instant)
+
+
+def test_a_password_change_forgets_the_cached_tokens_of_the_user(
+    database: FakeDatabase, clock: FakeClock
+) -> None:
+    services = wire_services(Settings.for_tests(auth_cache_seconds=60), database.uow, clock=clock)
+    dana = services.users.register("dana", "dana-password").user
+    other = services.auth.login("dana", "dana-password").access_token
+    services.auth.authenticate(other)  # cached now
+
+    services.users.update(dana, "dana", password="a-new-password")
+
+    assert services.auth.recall(other) is None
+    with pytest.raises(Unauthenticated):
+        services.auth.authenticate(other)

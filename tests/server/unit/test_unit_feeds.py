@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from microblog_server.domain import InvalidInput, Keyset, Micropost, MicropostDraft, NotFound, User
+from microblog_server.domain import (
+    InvalidInput,
+    Keyset,
+    Micropost,
+    MicropostDraft,
+    NotFound,
+    PageRequest,
+    User,
+)
 from microblog_server.services import Services
 
 
@@ -10,7 +18,7 @@ def _all_pages(services: Services, username: str, size: int) -> list[list[Microp
     pages = []
     after: Keyset | None = None
     while True:
-        page = services.feeds.timeline(username, size=size, after=after)
+        page = services.feeds.timeline(username, page=PageRequest(size, after=after))
         pages.append(page.items)
         if page.next_key is None:
             return pages

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from microblog_server.domain import Forbidden, InvalidInput, NotFound, User
+from microblog_server.domain import Forbidden, InvalidInput, NotFound, PageRequest, User
 from microblog_server.services import Services
 
 
@@ -54,9 +54,9 @@ def test_lists_show_the_most_recent_follow_first_in_pages(services: Services, da
         services.follows.follow(dana, "dana", other.username)
         services.follows.follow(other, other.username, "dana")
 
-    page1 = services.follows.following("dana", size=2)
-    page2 = services.follows.following("dana", size=2, after=page1.next_key)
-    followers = services.follows.followers("dana", size=10)
+    page1 = services.follows.following("dana", page=PageRequest(2))
+    page2 = services.follows.following("dana", page=PageRequest(2, after=page1.next_key))
+    followers = services.follows.followers("dana", page=PageRequest(10))
 
     assert [v.user.username for v in page1.items + page2.items] == ["user2", "user1", "user0"]
     assert page2.next_key is None

@@ -108,7 +108,7 @@ def test_put_replaces_text_and_addressee_and_recomputes_mentions(
     post = services.microposts.create(jaime, "jaime", "hi @dana", referenced="dana")
 
     edited = services.microposts.replace(
-        jaime, "jaime", post.id, text="hi everyone", referenced=None, expected_version=1
+        jaime, "jaime", post.id, text="hi everyone", referenced=None, expected_versions={1}
     )
 
     assert (edited.text, edited.referenced, edited.mentions) == ("hi everyone", None, [])
@@ -134,7 +134,7 @@ def test_edit_with_a_stale_version_fails(services: Services, jaime: User) -> Non
     services.microposts.update(jaime, "jaime", post.id, text="v2")
 
     with pytest.raises(PreconditionFailed):
-        services.microposts.update(jaime, "jaime", post.id, text="v3", expected_version=1)
+        services.microposts.update(jaime, "jaime", post.id, text="v3", expected_versions={1})
 
 
 def test_only_the_author_may_edit_or_delete(services: Services, dana: User, jaime: User) -> None:
@@ -149,7 +149,7 @@ def test_only_the_author_may_edit_or_delete(services: Services, dana: User, jaim
 def test_delete_removes_the_micropost(services: Services, jaime: User) -> None:
     post = services.microposts.create(jaime, "jaime", "short-lived")
 
-    services.microposts.delete(jaime, "jaime", post.id, expected_version=1)
+    services.microposts.delete(jaime, "jaime", post.id, expected_versions={1})
 
     with pytest.raises(NotFound):
         services.microposts.get("jaime", post.id)
@@ -159,7 +159,7 @@ def test_delete_with_a_stale_version_fails(services: Services, jaime: User) -> N
     post = services.microposts.create(jaime, "jaime", "keep")
 
     with pytest.raises(PreconditionFailed):
-        services.microposts.delete(jaime, "jaime", post.id, expected_version=2)
+        services.microposts.delete(jaime, "jaime", post.id, expected_versions={2})
 
 
 def test_collection_of_an_unknown_user_is_not_found(services: Services) -> None:

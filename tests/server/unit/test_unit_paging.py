@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from microblog_server.domain import Keyset, MicropostDraft, PageResult, User
+from microblog_server.domain import (
+    InvalidInput,
+    Keyset,
+    MicropostDraft,
+    PageRequest,
+    PageResult,
+    User,
+)
 from microblog_server.services.paging import to_page
 
 if TYPE_CHECKING:
@@ -65,28 +72,28 @@ def lists(services: Services, dana: User, jaime: User) -> dict[str, Case]:
     return {
         "collection": (
             lambda *, after, before: services.microposts.list_collection(
-                "jaime", size=10, after=after, before=before
+                "jaime", page=PageRequest(10, after=after, before=before)
             ),
             jaime_posts,
             post_id,
         ),
         "timeline": (
             lambda *, after, before: services.feeds.timeline(
-                "dana", size=10, after=after, before=before
+                "dana", page=PageRequest(10, after=after, before=before)
             ),
             jaime_posts,
             post_id,
         ),
         "search": (
             lambda *, after, before: services.feeds.search(
-                "NEEDLE", size=10, after=after, before=before
+                "NEEDLE", page=PageRequest(10, after=after, before=before)
             ),
             jaime_posts,
             post_id,
         ),
         "followers": (
             lambda *, after, before: services.follows.followers(
-                "jaime", size=10, after=after, before=before
+                "jaime", page=PageRequest(10, after=after, before=before)
             ),
             new_follower,
             user_id,
@@ -140,11 +147,15 @@ def test_a_backward_page_leads_forward_to_the_page_it_came_from(
     services: Services, jaime: User
 ) -> None:
     services.microposts.create_batch(jaime, "jaime", [MicropostDraft(f"p{i}") for i in range(25)])
-    first = services.microposts.list_collection("jaime", size=10)
-    second = services.microposts.list_collection("jaime", size=10, after=first.next_key)
+    first = services.microposts.list_collection("jaime", page=PageRequest(10))
+    second = services.microposts.list_collection(
+        "jaime", page=PageRequest(10, after=first.next_key)
+    )
 
-    back = services.microposts.list_collection("jaime", size=10, before=second.previous_key)
-    again = services.microposts.list_collection("jaime", size=10, after=back.next_key)
+    back = services.microposts.list_collection(
+        "jaime", page=PageRequest(10, before=second.previous_key)
+    )
+    again = services.microposts.list_collection("jaime", page=PageRequest(10, after=back.next_key))
 
     assert [p.id for p in back.items] == [p.id for p in first.items]
     assert back.previous_key is None
@@ -154,7 +165,7 @@ def test_a_backward_page_leads_forward_to_the_page_it_came_from(
 def test_the_first_page_has_no_previous_key(services: Services, jaime: User) -> None:
     services.microposts.create_batch(jaime, "jaime", [MicropostDraft(f"p{i}") for i in range(3)])
 
-    page = services.microposts.list_collection("jaime", size=2)
+    page = services.microposts.list_collection("jaime", page=PageRequest(2))
 
     assert page.previous_key is None
     assert page.next_key is not None
@@ -164,13 +175,13 @@ KEYS = [Keyset(datetime(2026, 11, 1, tzinfo=UTC), i) for i in range(5)]
 
 
 def test_an_empty_page_after_a_key_leads_back_to_that_key() -> None:
-    page: PageResult[Keyset] = to_page([], 3, lambda key: key, list, after=KEYS[2])
+    page: PageResult[Keyset] = to_page([], PageRequest(3, after=KEYS[2]), lambda key: key, list)
 
     assert page == PageResult([], None, KEYS[2])
 
 
 def test_an_empty_page_before_a_key_has_no_neighbours() -> None:
-    page: PageResult[Keyset] = to_page([], 3, lambda key: key, list, before=KEYS[2])
+    page: PageResult[Keyset] = to_page([], PageRequest(3, before=KEYS[2]), lambda key: key, list)
 
     assert page == PageResult([], None, None)
 
@@ -178,6 +189,21 @@ def test_an_empty_page_before_a_key_has_no_neighbours() -> None:
 def test_a_backward_page_keeps_the_rows_closest_to_its_key() -> None:
     rows = [KEYS[4], KEYS[3], KEYS[2], KEYS[1]]  # size + 1 rows newer than KEYS[0]
 
-    page = to_page(rows, 3, lambda key: key, list, before=KEYS[0])
+    page = to_page(rows, PageRequest(3, before=KEYS[0]), lambda key: key, list)
 
     assert page == PageResult([KEYS[3], KEYS[2], KEYS[1]], KEYS[1], KEYS[3])
+
+
+@pytest.mark.parametrize("size", [0, 101, -1])
+def test_a_page_request_refuses_a_size_outside_1_to_100_on_the_size_parameter(size: int) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        PageRequest(size)
+
+    assert [e.parameter for e in caught.value.errors] == ["size"]
+
+
+def test_a_page_request_starts_after_a_key_or_ends_before_one_not_both() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        PageRequest(10, after=KEYS[0], before=KEYS[1])
+
+    assert PageRequest(10, after=KEYS[0]).rows_to_fetch == 11

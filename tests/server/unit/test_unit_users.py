@@ -8,6 +8,7 @@ from microblog_server.domain import (
     InvalidCredentials,
     InvalidInput,
     NotFound,
+    PageRequest,
     PreconditionFailed,
     Unauthenticated,
     User,
@@ -64,8 +65,8 @@ def test_list_filters_by_username_prefix_newest_first_in_pages(services: Service
     for name in ["ann", "anna", "bob", "Annie"]:
         services.users.register(name, "password-1")
 
-    first = services.users.list(q="AN", size=2)
-    second = services.users.list(q="AN", size=2, after=first.next_key)
+    first = services.users.list(q="AN", page=PageRequest(2))
+    second = services.users.list(q="AN", page=PageRequest(2, after=first.next_key))
 
     assert [v.user.username for v in first.items] == ["Annie", "anna"]
     assert [v.user.username for v in second.items] == ["ann"]
@@ -74,7 +75,7 @@ def test_list_filters_by_username_prefix_newest_first_in_pages(services: Service
 
 def test_list_refuses_a_page_size_out_of_range(services: Services) -> None:
     with pytest.raises(InvalidInput) as caught:
-        services.users.list(size=101)
+        PageRequest(101)
 
     assert caught.value.errors[0].parameter == "size"
 
@@ -98,10 +99,10 @@ def test_update_of_the_password_lets_the_new_one_log_in(services: Services, dana
 
 
 def test_update_with_a_stale_version_fails(services: Services, dana: User) -> None:
-    services.users.update(dana, "dana", bio="one", expected_version=1)
+    services.users.update(dana, "dana", bio="one", expected_versions={1})
 
     with pytest.raises(PreconditionFailed):
-        services.users.update(dana, "dana", bio="two", expected_version=1)
+        services.users.update(dana, "dana", bio="two", expected_versions={1})
 
 
 def test_update_of_someone_else_is_forbidden(services: Services, dana: User, jaime: User) -> None:
@@ -142,4 +143,4 @@ def test_delete_of_someone_else_is_forbidden(services: Services, dana: User, jai
 
 def test_delete_with_a_stale_version_fails(services: Services, dana: User) -> None:
     with pytest.raises(PreconditionFailed):
-        services.users.delete(dana, "dana", expected_version=7)
+        services.users.delete(dana, "dana", expected_versions={7})

@@ -8,7 +8,7 @@ from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_micropost
-from microblog_server.api.schemas import SEARCH_TEXT, MicropostPage
+from microblog_server.api.schemas import NO_NUL, SEARCH_TEXT, MicropostPage
 
 __all__ = ["router"]
 
@@ -30,7 +30,7 @@ def timeline(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List, newest first, microposts of the users ``username`` follows and those naming them."""
-    result = services.feeds.timeline(username, size=page.size, after=page.after, before=page.before)
+    result = services.feeds.timeline(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
 
 
@@ -50,10 +50,10 @@ def search(
         str,
         Query(min_length=3, max_length=255, pattern=SEARCH_TEXT, description="3+ characters"),
     ],
-    username: Annotated[str | None, Query(max_length=30, description="author prefix")] = None,
+    username: Annotated[
+        str | None, Query(max_length=30, pattern=NO_NUL, description="author prefix")
+    ] = None,
 ) -> dict[str, Any]:
     """Find microposts containing ``text`` (case-insensitive), optionally by author prefix."""
-    result = services.feeds.search(
-        text, username=username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.feeds.search(text, username=username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))

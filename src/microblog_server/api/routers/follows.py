@@ -32,9 +32,7 @@ def list_following(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List the users ``username`` follows, most recent follow first."""
-    result = services.follows.following(
-        username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.follows.following(username, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))
 
 
@@ -99,7 +97,5 @@ def list_followers(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List the users following ``username``, most recent follow first."""
-    result = services.follows.followers(
-        username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.follows.followers(username, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))

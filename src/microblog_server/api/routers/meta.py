@@ -2,7 +2,6 @@
 
 import time
 from collections.abc import Callable
-from importlib import metadata
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from microblog_server.api.deps import ServicesDep
 from microblog_server.api.openapi import problems
 from microblog_server.api.schemas import Health, Liveness, VersionOut
+from microblog_server.version import package_version
 
 __all__ = ["HEALTH_MEDIA_TYPE", "router"]
 
@@ -94,8 +94,4 @@ async def live() -> HealthResponse:
 )
 async def version() -> VersionOut:
     """Return the installed package's version and the API versions served."""
-    try:
-        installed = metadata.version("microblog")
-    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
-        from microblog import __version__ as installed  # noqa: PLC0415
-    return VersionOut(version=installed, api_versions=["v1"])
+    return VersionOut(version=package_version(), api_versions=["v1"])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from starlette.responses import Response as PlainResponse
 
-from microblog_server.api.conditional import expected_version, item_response
+from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     CurrentUser,
     IdempotencyKey,
@@ -15,6 +15,7 @@ from microblog_server.api.deps import (
     LinksDep,
     ServicesDep,
 )
+from microblog_server.api.etags import expected_versions
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import Links, present_micropost
@@ -29,7 +30,7 @@ from microblog_server.api.schemas import (
     MicropostPutIn,
 )
 from microblog_server.domain import UNSET, Micropost, MicropostDraft
-from microblog_server.services.microposts import MAX_BATCH, require_author
+from microblog_server.services.microposts import MAX_BATCH
 
 __all__ = ["router"]
 
@@ -56,16 +57,6 @@ def _item(
     )
 
 
-def _expected(if_match: str | None, post: Micropost, links: Links) -> int | None:
-    return expected_version(
-        if_match,
-        present_micropost(post, links),
-        kind="micropost",
-        id_=post.id,
-        version=post.version,
-    )
-
-
 @router.get(
     COLLECTION,
     response_model=MicropostPage,
@@ -81,9 +72,7 @@ def list_collection(
     page: PageQuery,
 ) -> dict[str, Any]:
     """List a user's microposts, newest first."""
-    result = services.microposts.list_collection(
-        username, size=page.size, after=page.after, before=page.before
-    )
+    result = services.microposts.list_collection(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
 
 
@@ -170,15 +159,13 @@ def replace_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Replace the text and addressee of one's own micropost."""
-    current = services.microposts.get(username, micropost_id)
-    require_author(user, current)  # 403 before If-Match can answer 412
     post = services.microposts.replace(
         user,
         username,
         micropost_id,
         text=body.text,
         referenced=body.referenced,
-        expected_version=_expected(if_match, current, links),
+        expected_versions=expected_versions(if_match),
     )
     return _item(post, links)
 
@@ -200,15 +187,13 @@ def edit_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
-    current = services.microposts.get(username, micropost_id)
-    require_author(user, current)  # 403 before If-Match can answer 412
     post = services.microposts.update(
         user,
         username,
         micropost_id,
         text=UNSET if body.text is None else body.text,
         referenced=body.referenced if "referenced" in body.model_fields_set else UNSET,
-        expected_version=_expected(if_match, current, links),
+        expected_versions=expected_versions(if_match),
     )
     return _item(post, links)
 
@@ -222,14 +207,11 @@ def delete_micropost(
     micropost_id: MicropostId,
     user: CurrentUser,
     services: ServicesDep,
-    links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Delete one's own micropost."""
-    current = services.microposts.get(username, micropost_id)
-    require_author(user, current)  # 403 before If-Match can answer 412
     services.microposts.delete(
-        user, username, micropost_id, expected_version=_expected(if_match, current, links)
+        user, username, micropost_id, expected_versions=expected_versions(if_match)
     )
     return PlainResponse(status_code=204)
 

@@ -1,7 +1,7 @@
 """``/api/v1/token``: the OAuth 2 password grant, and revocation of the presented token."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,6 +15,10 @@ from microblog_server.api.handlers import pointer_errors
 from microblog_server.api.openapi import problems
 from microblog_server.api.problems import ProblemError
 from microblog_server.api.schemas import TokenIn, TokenOut
+from microblog_server.domain import InvalidCredentials
+
+if TYPE_CHECKING:
+    from microblog_server.api.login_throttle import LoginThrottle
 
 __all__ = ["router"]
 
@@ -67,10 +71,20 @@ async def issue_token(*, request: Request, services: ServicesDep) -> JSONRespons
     """Exchange a username and password for a bearer token.
 
     Send ``grant_type=password&username=...&password=...`` as a form (or the same as JSON).
-    A wrong username or password is 400 ``invalid_grant`` (RFC 6749 section 5.2).
+    A wrong username or password is 400 ``invalid_grant`` (RFC 6749 section 5.2). After a
+    few failed logins to one account (from any address) its logins are 429 for a short
+    window, except from an address that logged in to it before.
     """
     grant = await _read_grant(request)
-    issued = await run_in_threadpool(services.auth.login, grant.username, grant.password)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = caller_of(request.scope).address
+    throttle.check(grant.username, address)
+    try:
+        issued = await run_in_threadpool(services.auth.login, grant.username, grant.password)
+    except InvalidCredentials:
+        throttle.failed(grant.username)
+        raise
+    throttle.succeeded(grant.username, address)
     body = TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
     return JSONResponse(
         body.model_dump(), headers={"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response as PlainResponse
 
-from microblog_server.api.conditional import expected_version, item_response
+from microblog_server.api.caller import caller_of
+from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     CurrentUser,
     IdempotencyKey,
@@ -14,12 +15,12 @@ from microblog_server.api.deps import (
     LinksDep,
     ServicesDep,
 )
+from microblog_server.api.etags import expected_versions
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
-from microblog_server.api.presenters import Links, present_user
-from microblog_server.api.schemas import SignUpIn, UserOut, UserPage, UserPatchIn
-from microblog_server.domain import UNSET, UserView
-from microblog_server.services.users import require_self
+from microblog_server.api.presenters import present_user
+from microblog_server.api.schemas import NO_NUL, SignUpIn, UserOut, UserPage, UserPatchIn
+from microblog_server.domain import UNSET
 
 __all__ = ["router"]
 
@@ -62,10 +63,12 @@ def list_users(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-    q: Annotated[str | None, Query(max_length=30, description="username prefix")] = None,
+    q: Annotated[
+        str | None, Query(max_length=30, pattern=NO_NUL, description="username prefix")
+    ] = None,
 ) -> dict[str, Any]:
     """List users, newest first, optionally those whose username starts with ``q``."""
-    result = services.users.list(q=q, size=page.size, after=page.after, before=page.before)
+    result = services.users.list(q=q, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))
 
 
@@ -121,6 +124,7 @@ def get_user(
 )
 def edit_user(
     *,
+    request: Request,
     username: str,
     body: UserPatchIn,
     user: CurrentUser,
@@ -128,17 +132,18 @@ def edit_user(
     links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent)."""
-    current = services.users.get(username)
-    require_self(user, current.user)
-    version = _expected(if_match, current, links)
+    """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent).
+
+    A password change revokes every other token of the caller; this request's keeps working.
+    """
     view = services.users.update(
         user,
         username,
         display_name=UNSET if body.display_name is None else body.display_name,
         bio=UNSET if body.bio is None else body.bio,
         password=UNSET if body.password is None else body.password,
-        expected_version=version,
+        expected_versions=expected_versions(if_match),
+        keep_token=caller_of(request.scope).token,
     )
     return item_response(
         present_user(view, links), kind="user", id_=view.user.id, version=view.user.version
@@ -156,23 +161,8 @@ def delete_user(
     username: str,
     user: CurrentUser,
     services: ServicesDep,
-    links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Delete the caller's account, microposts and follows; their tokens stop working."""
-    current = services.users.get(username)
-    require_self(user, current.user)
-    version = _expected(if_match, current, links)
-    services.users.delete(user, username, expected_version=version)
+    services.users.delete(user, username, expected_versions=expected_versions(if_match))
     return PlainResponse(status_code=204)
-
-
-def _expected(if_match: str | None, current: UserView, links: Links) -> int | None:
-    """The version to compare-and-set against, after checking ``If-Match`` (412)."""
-    return expected_version(
-        if_match,
-        present_user(current, links),
-        kind="user",
-        id_=current.user.id,
-        version=current.user.version,
-    )

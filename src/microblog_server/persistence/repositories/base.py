@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import PageRequest
 
 __all__ = ["AnyRow", "SqlAlchemyRepository", "keyset_page"]
 
@@ -30,31 +30,28 @@ def keyset_page(
     query: AnySelect,
     at: ColumnElement[datetime] | InstrumentedAttribute[datetime],
     id_: ColumnElement[int] | InstrumentedAttribute[int],
-    *,
-    after: Keyset | None,
-    before: Keyset | None,
-    limit: int,
+    page: PageRequest,
 ) -> list[ItemT]:
     """Run one page of a list query ordered newest first on ``(at, id)``.
 
-    With ``after`` the page is the ``limit`` rows strictly older than it. With ``before``
-    it is the ``limit`` rows strictly newer than it and closest to it: fetched oldest first
-    (so the limit keeps the closest), then turned newest first like every page.
+    It returns ``page.rows_to_fetch`` rows at most. With ``page.after`` they are strictly
+    older than it. With ``page.before`` they are strictly newer than it and closest to it:
+    fetched oldest first (so the limit keeps the closest), then turned newest first like
+    every page.
 
     Args:
         run: Executes the final query (e.g. ``session.scalars``).
         query: The list's query, filtered but not ordered or limited.
         at: The timestamp column of the key.
         id_: The tie-breaking id column of the key.
-        after: Only rows strictly older than this key.
-        before: Only rows strictly newer than this key (paging backward).
-        limit: The most rows to return.
+        page: The page asked for.
 
     Returns:
         The rows, newest first.
     """
     # The redundant ``at <=`` / ``at >=`` bound in front of each OR is what lets SQLite
     # seek the (..., at, id) index instead of scanning it from the newest row down.
+    after, before, limit = page.after, page.before, page.rows_to_fetch
     if after is not None:
         query = query.where(
             and_(at <= after.at, or_(at < after.at, and_(at == after.at, id_ < after.id)))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import ColumnElement
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import PageRequest
 
 __all__ = ["SqlAlchemyFollowRepository"]
 
@@ -52,54 +52,25 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
             )
         )
 
-    def following(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def following(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users ``user_id`` follows, newest follow first."""
-        return self._list(
-            _FOLLOWS.c.follower_id,
-            _FOLLOWS.c.followed_id,
-            user_id,
-            after=after,
-            before=before,
-            limit=limit,
-        )
+        return self._list(_FOLLOWS.c.follower_id, _FOLLOWS.c.followed_id, user_id, page)
 
-    def followers(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Follow]:
+    def followers(self, user_id: int, page: PageRequest) -> list[Follow]:
         """Return the users following ``user_id``, newest follow first."""
-        return self._list(
-            _FOLLOWS.c.followed_id,
-            _FOLLOWS.c.follower_id,
-            user_id,
-            after=after,
-            before=before,
-            limit=limit,
-        )
+        return self._list(_FOLLOWS.c.followed_id, _FOLLOWS.c.follower_id, user_id, page)
 
     def _list(
         self,
         this_side: ColumnElement[int],
         other_side: ColumnElement[int],
         user_id: int,
-        *,
-        after: Keyset | None,
-        before: Keyset | None,
-        limit: int,
+        page: PageRequest,
     ) -> list[Follow]:
         query = (
             select(USERS, _FOLLOWS.c.created_at.label("since"))
             .join(_FOLLOWS, USERS.c.id == other_side)
             .where(this_side == user_id)
         )
-        rows = keyset_page(
-            self.session.execute,
-            query,
-            _FOLLOWS.c.created_at,
-            other_side,
-            after=after,
-            before=before,
-            limit=limit,
-        )
+        rows = keyset_page(self.session.execute, query, _FOLLOWS.c.created_at, other_side, page)
         return [Follow(user_from_row(row), row.since) for row in rows]

@@ -14,9 +14,20 @@ from microblog_server.persistence.repositories.base import SqlAlchemyRepository
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import ColumnElement
+
     from microblog_server.domain import IdempotencyState
 
 __all__ = ["SqlAlchemyIdempotencyRepository"]
+
+
+def _claimed(scope: str, key: str, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        IdempotencyKeyRow.scope == scope,
+        IdempotencyKeyRow.key == key,
+        IdempotencyKeyRow.state == "in_progress",
+        IdempotencyKeyRow.created_at == claimed_at,
+    )
 
 
 class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
@@ -60,22 +71,47 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
             created_at=row.created_at,
         )
 
+    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
+        """Claim anew a record in progress since ``claimed_at`` (compare-and-set on the time)."""
+        return self._update_claimed(scope, key, claimed_at, created_at=now)
+
     def complete(
-        self, scope: str, key: str, *, status_code: int, headers: list[tuple[str, str]], body: bytes
-    ) -> None:
-        """Store the final response and mark the record done."""
-        self.session.execute(
+        self,
+        scope: str,
+        key: str,
+        *,
+        claimed_at: datetime,
+        status_code: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> bool:
+        """Store the final response and mark the record done, if still claimed at ``claimed_at``."""
+        return self._update_claimed(
+            scope,
+            key,
+            claimed_at,
+            state="done",
+            status_code=status_code,
+            headers=[list(pair) for pair in headers],
+            body=body,
+        )
+
+    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
+        """Forget the record if it is still in progress since ``claimed_at``."""
+        self.session.execute(delete(IdempotencyKeyRow).where(*_claimed(scope, key, claimed_at)))
+        self.session.expire_all()
+
+    def _update_claimed(self, scope: str, key: str, claimed_at: datetime, **values: object) -> bool:
+        # One conditional UPDATE: on PostgreSQL two racing transactions cannot both match,
+        # the second waits for the first's row lock and then sees the new created_at.
+        result = self.session.execute(
             update(IdempotencyKeyRow)
-            .where(IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key)
-            .values(
-                state="done",
-                status_code=status_code,
-                headers=[list(pair) for pair in headers],
-                body=body,
-            )
+            .where(*_claimed(scope, key, claimed_at))
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         self.session.expire_all()
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     def delete(self, scope: str, key: str) -> None:
         """Forget the record, if any."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Select
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import PageRequest
 
 __all__ = ["SqlAlchemyMicropostRepository"]
 
@@ -96,17 +96,12 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
     def list_by_author(
         self,
         author_id: int,
-        *,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        page: PageRequest,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
-        return self._page(_VIEW.where(_POSTS.c.author_id == author_id), after, before, limit)
+        return self._page(_VIEW.where(_POSTS.c.author_id == author_id), page)
 
-    def timeline(
-        self, user_id: int, *, after: Keyset | None, limit: int, before: Keyset | None = None
-    ) -> list[Micropost]:
+    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
         follows = FollowRow.__table__
         followed = select(follows.c.followed_id).where(follows.c.follower_id == user_id)
@@ -118,16 +113,10 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 _POSTS.c.id.in_(mentioning),
             )
         )
-        return self._page(query, after, before, limit)
+        return self._page(query, page)
 
     def search(
-        self,
-        text: str,
-        *,
-        username_prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         """Return microposts containing ``text`` ignoring case, optionally by author prefix."""
         query = _VIEW.where(func.lower(_POSTS.c.text).contains(text.lower(), autoescape=True))
@@ -136,7 +125,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 USERS.c.username_key.startswith(username_key(username_prefix), autoescape=True)
             )
             query = query.where(_POSTS.c.author_id.in_(authors))
-        return self._page(query, after, before, limit)
+        return self._page(query, page)
 
     def update(
         self,
@@ -184,18 +173,8 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         )
         self.session.flush()
 
-    def _page(
-        self, query: Select[Any], after: Keyset | None, before: Keyset | None, limit: int
-    ) -> list[Micropost]:
-        rows = keyset_page(
-            self.session.execute,
-            query,
-            _POSTS.c.created_at,
-            _POSTS.c.id,
-            after=after,
-            before=before,
-            limit=limit,
-        )
+    def _page(self, query: Select[Any], page: PageRequest) -> list[Micropost]:
+        rows = keyset_page(self.session.execute, query, _POSTS.c.created_at, _POSTS.c.id, page)
         return self._present(rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import InstrumentedAttribute
 
-    from microblog_server.domain import Keyset
+    from microblog_server.domain import PageRequest
 
 __all__ = ["USERS", "SqlAlchemyUserRepository", "user_from_row"]
 
@@ -40,6 +40,8 @@ def user_from_row(row: UserRow | AnyRow) -> User:
         created_at=row.created_at,
         version=row.version,
         password_hash=row.password_hash,
+        tokens_valid_after=row.tokens_valid_after,
+        kept_token=row.kept_token,
     )
 
 
@@ -96,11 +98,9 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def list(
         self,
+        page: PageRequest,
         *,
-        prefix: str | None,
-        after: Keyset | None,
-        limit: int,
-        before: Keyset | None = None,
+        prefix: str | None = None,
     ) -> list[User]:
         """Return users newest first on (created_at, id), optionally by username prefix."""
         query = select(USERS)
@@ -113,14 +113,12 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
             query,
             USERS.c.created_at,
             USERS.c.id,
-            after=after,
-            before=before,
-            limit=limit,
+            page,
         )
         return [user_from_row(row) for row in rows]
 
     def update(self, user: User, *, expected_version: int | None) -> bool:
-        """Compare-and-set the profile fields and bump the version."""
+        """Compare-and-set the profile fields and the token cut-off; bump the version."""
         query = update(UserRow).where(UserRow.id == user.id)
         if expected_version is not None:
             query = query.where(UserRow.version == expected_version)
@@ -129,6 +127,8 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
                 display_name=user.display_name,
                 bio=user.bio,
                 password_hash=user.password_hash,
+                tokens_valid_after=user.tokens_valid_after,
+                kept_token=user.kept_token,
                 version=UserRow.version + 1,
             ).execution_options(synchronize_session=False)
         )

@@ -1,4 +1,9 @@
-"""Building the services of one app over the configured database."""
+"""The composition root: the one place that knows the storage is SQLAlchemy.
+
+It builds the engine, the unit-of-work factory and the services over them, and hands them
+to the app factory (:func:`microblog_server.api.app.build_app`), so the API layer imports
+neither the persistence layer nor SQLAlchemy.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,32 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from microblog_server.api.app import build_app
 from microblog_server.persistence.engine import create_engine_from_settings, create_session_factory
 from microblog_server.persistence.migrate import upgrade
 from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from microblog_server.services.container import Services, wire_services
+from microblog_server.settings import Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from microblog_server.persistence.redis_revocations import RedisRevocations
     from microblog_server.services.clock import Clock
-    from microblog_server.settings import Settings
 
-__all__ = ["build_services"]
+__all__ = ["STORAGE_UNAVAILABLE", "build_services", "create_app"]
+
+STORAGE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    DisconnectionError,
+    PoolTimeoutError,
+)
+"""The storage's errors that mean "unreachable" (database down, locked past the busy
+timeout, no pooled connection free in time): a 503, not a bug."""
 
 
 def build_services(
@@ -67,6 +83,7 @@ def build_services(
         clock=clock,
         check_database=check_database,
         close=close,
+        unavailable=STORAGE_UNAVAILABLE,
         revocations=shared,
         check_redis=shared.check if shared is not None else None,
     )
@@ -81,3 +98,21 @@ def shared_state(settings: Settings) -> RedisRevocations | None:
     )
 
     return RedisRevocations(settings.redis_url)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the service's ASGI app (what ``microblog-server serve`` runs).
+
+    Args:
+        settings: The settings; read from ``MICROBLOG_*`` environment variables when omitted.
+        services: Ready services to use (tests); built from ``settings`` (creating the
+            engine and migrating when ``auto_migrate``) when omitted. The app closes the
+            services it built at shutdown.
+
+    Returns:
+        The app.
+    """
+    settings = settings if settings is not None else Settings()
+    if services is not None:
+        return build_app(settings, services)
+    return build_app(settings, build_services(settings), close_at_shutdown=True)
