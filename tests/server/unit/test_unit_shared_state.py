@@ -10,6 +10,9 @@ import pytest
 from limits import RateLimitItemPerSecond
 
 from microblog_server.api.limiter import FallbackLimiter
+from microblog_server.api.login_throttle import LoginThrottle
+from microblog_server.api.problems import ProblemError
+from microblog_server.api.rate_limit import parse_quota
 from microblog_server.api.unavailable import OutageLog
 from microblog_server.domain import User
 from microblog_server.services.token_cache import TokenCache, token_digest
@@ -122,6 +125,32 @@ def test_the_limiter_counts_in_memory_while_the_shared_storage_refuses(
     assert limiter.degraded
     assert limiter.get_window_stats(item, "user:1").remaining == 0
     assert len([r for r in caplog.records if "unavailable" in r.message]) == 1
+
+
+def test_the_failed_login_budget_holds_per_process_while_redis_refuses() -> None:
+    throttle = LoginThrottle(parse_quota("2/60"), DOWN)
+
+    throttle.check("dana", "10.0.0.1")  # no error reaches the login: it counts in memory
+    throttle.failed("dana")
+    throttle.failed("Dana")  # one account, whatever the case
+    with pytest.raises(ProblemError) as refused:
+        throttle.check("dana", "10.0.0.1")
+
+    assert refused.value.status == 429
+    assert throttle.limiter.degraded
+
+
+def test_an_outage_line_escapes_what_the_client_put_in_the_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outage = OutageLog()
+
+    with caplog.at_level(logging.WARNING, "microblog_server.api"):
+        outage.failed(OSError("down"), "GET /api/v1/users/x\n12:00 forged line\x00")
+
+    (record,) = caplog.records
+    assert "\n" not in record.getMessage()
+    assert "/x\\x0a12:00 forged line\\x00" in record.getMessage()
 
 
 def test_memory_storage_is_not_shared_and_never_degraded() -> None:
