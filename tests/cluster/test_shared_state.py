@@ -1,4 +1,5 @@
-"""State the nodes share: one rate-limit quota, Idempotency-Key records, revocations."""
+"""State the nodes share: one rate-limit quota, Idempotency-Key records, revocations
+(a logout, and every other token of a user whose password changed)."""
 
 from __future__ import annotations
 
@@ -102,12 +103,44 @@ def test_a_revoked_token_is_refused_by_every_node_within_100_ms(healthy: Cluster
     returned = time.monotonic()
 
     assert revoked.status_code == 204, revoked.text
-    late: list[tuple[str, float]] = []
-    while time.monotonic() - returned < 0.5:
-        for node in others:
-            sent = time.monotonic() - returned
-            if _me(node.url, token) == 200 and sent > 0.1:
-                late.append((node.name, round(sent, 3)))
-    assert late == []  # no node accepted the token when asked 100 ms after the DELETE
+    assert _late_acceptances(others, token, since=returned) == []
     for node in healthy.nodes:
         assert _me(node.url, token) == 401
+
+
+def test_a_password_change_revokes_the_other_tokens_on_every_node_within_100_ms(
+    healthy: Cluster,
+) -> None:
+    username, changer = healthy.sign_up()
+    elsewhere = healthy.log_in(username)  # another login of the same user
+    changing, *others = healthy.nodes
+    for node in healthy.nodes:  # every node's token cache now holds both tokens
+        assert _me(node.url, changer) == 200
+        assert _me(node.url, elsewhere) == 200
+
+    changed = requests.patch(
+        f"{changing.url}/api/v1/users/{username}",
+        json={"password": "a-new-cluster-password"},
+        headers={"Authorization": f"Bearer {changer}"},
+        timeout=10,
+    )
+    returned = time.monotonic()
+
+    assert changed.status_code == 200, changed.text
+    # The cut-off is in the database, but the other nodes had just checked the token and
+    # kept it in their caches: the change must reach those caches too.
+    assert _late_acceptances(others, elsewhere, since=returned) == []
+    for node in healthy.nodes:
+        assert _me(node.url, elsewhere) == 401
+        assert _me(node.url, changer) == 200  # the request's own token goes on working
+
+
+def _late_acceptances(nodes: list[Node], token: str, *, since: float) -> list[tuple[str, float]]:
+    """Ask ``nodes`` for half a second; return each 200 given more than 100 ms after ``since``."""
+    late: list[tuple[str, float]] = []
+    while time.monotonic() - since < 0.5:
+        for node in nodes:
+            sent = time.monotonic() - since
+            if _me(node.url, token) == 200 and sent > 0.1:
+                late.append((node.name, round(sent, 3)))
+    return late
