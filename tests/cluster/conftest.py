@@ -25,6 +25,7 @@ from tests.cluster.harness import (
     UnavailableError,
     deployment_python,
     ensure_installed,
+    free_port,
     http_status,
     node_settings,
     wait_for,
@@ -40,6 +41,9 @@ TEST_SETTINGS = {
     "MICROBLOG_PASSWORD_HASH_TIME_COST": "1",
     "MICROBLOG_PASSWORD_HASH_MEMORY_COST": "8",
     "MICROBLOG_PASSWORD_HASH_PARALLELISM": "1",
+    # A claim whose node died lapses after 3 s (not 30): a create retried on another node
+    # then takes its Idempotency-Key over within the failover test's run.
+    "MICROBLOG_IDEMPOTENCY_LEASE": "3",
 }
 _names = itertools.count()
 
@@ -65,7 +69,12 @@ class Cluster:
 
     def node(self, **overrides: str) -> Node:
         """Start one more node on the same PostgreSQL and Redis (stopped at the end)."""
-        settings = node_settings(self.postgres, self.redis, **{**TEST_SETTINGS, **overrides})
+        settings = node_settings(
+            self.postgres,
+            self.redis,
+            public_base_url=self.balancer.url,
+            **{**TEST_SETTINGS, **overrides},
+        )
         node = Node(f"extra{len(self.extra)}", self.python, settings)
         self.extra.append(node)
         node.start(wait=False)
@@ -134,7 +143,10 @@ def cluster() -> Iterator[Cluster]:
     try:
         postgres.create()
         redis.start()
-        settings = node_settings(postgres, redis, **TEST_SETTINGS)
+        lb_port = free_port()  # known before the nodes: their links name the balancer
+        settings = node_settings(
+            postgres, redis, public_base_url=f"http://127.0.0.1:{lb_port}", **TEST_SETTINGS
+        )
         # Migrations once, before any node starts (the nodes do not migrate).
         env = {**settings, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
         subprocess.run(
@@ -149,7 +161,7 @@ def cluster() -> Iterator[Cluster]:
             node.start(wait=False)
         for node in nodes:
             node.wait_live()
-        balancer = HAProxy(nodes)
+        balancer = HAProxy(nodes, port=lb_port)
         balancer.start()
         running = Cluster(postgres, redis, nodes, balancer, python)
         yield running

@@ -306,9 +306,16 @@ class Redis:
 # --------------------------------------------------------------------------- nodes
 
 
-def node_settings(postgres: Postgres, redis: Redis, **overrides: str) -> dict[str, str]:
-    """Return the environment of a node: ``deploy/node.env`` filled in, then ``overrides``."""
+def node_settings(
+    postgres: Postgres, redis: Redis, *, public_base_url: str, **overrides: str
+) -> dict[str, str]:
+    """Return the environment of a node: ``deploy/node.env`` filled in, then ``overrides``.
+
+    ``public_base_url`` is the load balancer's origin: the nodes build their links from it
+    whatever ``Host`` a request names.
+    """
     values = {
+        "PUBLIC_BASE_URL": public_base_url,
         "SECRET_KEY": SECRET_KEY,
         "DB_USER": DB_USER,
         "DB_PASSWORD": "",

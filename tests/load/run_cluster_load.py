@@ -102,14 +102,17 @@ def main() -> int:
     try:
         postgres.create()
         redis.start()
-        settings = node_settings(postgres, redis, **SETTINGS)
+        lb_port = free_port()
+        settings = node_settings(
+            postgres, redis, public_base_url=f"http://127.0.0.1:{lb_port}", **SETTINGS
+        )
         _seed(python, settings)
         nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
         for node in nodes:
             node.start(wait=False)
         for node in nodes:
             node.wait_live()
-        balancer = HAProxy(nodes)
+        balancer = HAProxy(nodes, port=lb_port)
         balancer.start()
         for users in USERS:
             stats = _locust(balancer.url, users, seconds, work / f"cluster-{users}")
@@ -124,14 +127,17 @@ def main() -> int:
             balancer.log_path.unlink(missing_ok=True)
         redis.stop()
         postgres.destroy()
+    single_port = free_port()
     sqlite = {
-        **node_settings(postgres, redis, **SETTINGS),
+        **node_settings(
+            postgres, redis, public_base_url=f"http://127.0.0.1:{single_port}", **SETTINGS
+        ),
         "MICROBLOG_DATABASE_URL": f"sqlite:///{work}/load.sqlite",
         "MICROBLOG_AUTO_MIGRATE": "true",
     }
     sqlite.pop("MICROBLOG_REDIS_URL")
     _seed(python, sqlite)
-    single = Node("sqlite", python, sqlite, port=free_port())
+    single = Node("sqlite", python, sqlite, port=single_port)
     single.start()
     try:
         wait_for(lambda: http_status(f"{single.url}/health") == 200, timeout=30, what="sqlite")
