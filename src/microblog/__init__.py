@@ -19,6 +19,7 @@ from microblog._errors import (
     PreconditionFailedError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     ValidationError,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "Retry",
     "RetryEvent",
     "ServerError",

@@ -16,7 +16,8 @@ The hierarchy::
     │   ├── RateLimitError              429, or a spent quota the client will not wait for
     │   └── ServerError                 5xx
     ├── ResponseDecodeError             a 2xx whose body is not the JSON the contract promises
-    └── PaginationError                 a ``next`` link that does not advance (would loop)
+    ├── ResponseTooLargeError           a body past ``Client(max_response_bytes=...)``
+    └── PaginationError                 a ``next`` link that does not advance, or leaves the origin
 
 No builtin name is shadowed: ``PermissionError``, ``ConnectionError`` and ``TimeoutError``
 stay Python's. Messages are one line (status, code, detail, request id) and never carry
@@ -26,6 +27,8 @@ credentials, request headers or bodies.
 from __future__ import annotations
 
 import json
+import math
+import re
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +51,7 @@ __all__ = [
     "PreconditionFailedError",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "error_from_response",
@@ -181,8 +185,26 @@ class ResponseDecodeError(MicroblogError):
         self.request_id = request_id
 
 
+class ResponseTooLargeError(MicroblogError):
+    """A response body larger than ``Client(max_response_bytes=...)``; it was not read on.
+
+    Attributes:
+        status_code: The HTTP status of the answer, when its head arrived.
+        request_id: The request id of the call.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None, request_id: str | None) -> None:
+        super().__init__(f"{message} (status {status_code}, request id {request_id})")
+        self.status_code = status_code
+        self.request_id = request_id
+
+
 class PaginationError(MicroblogError):
-    """The service sent a ``next`` link that does not advance (following it would loop)."""
+    """The service sent a ``next`` link that does not advance, or leaves the origin.
+
+    Following the first would loop for ever; the second would send the client's
+    credentials to another host, so neither is followed.
+    """
 
 
 # The mapping: a problem `code` wins over the status, then the status, then its class.
@@ -221,6 +243,9 @@ def error_class(status_code: int, code: str | None) -> type[APIError]:
     return APIError
 
 
+_SECONDS = re.compile(r"[0-9]{1,300}")
+
+
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
     """Read a ``Retry-After`` header: delay-seconds or an HTTP date.
 
@@ -234,21 +259,20 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    if _SECONDS.fullmatch(text):  # ASCII digits only: str.isdigit() also takes "²"
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        return max(0.0, when.timestamp() - now) if when.tzinfo is not None else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}
 

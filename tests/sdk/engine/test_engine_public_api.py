@@ -26,6 +26,7 @@ EXPECTED = {
     "RateLimitError",
     "PaginationError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "Retry",
     "RetryEvent",
     "ServerError",
