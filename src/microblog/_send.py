@@ -266,7 +266,7 @@ class Sender:
                         if sock is not None:
                             sock.settimeout(left)
                             cut = True
-                piece = raw.read1(_PIECE)
+                piece = raw.read1(_PIECE, decode_content=True)
                 if not piece:
                     return b"".join(pieces)
                 total += len(piece)
