@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
     import requests
 
+    from microblog._outcome import Failure
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -54,6 +56,7 @@ __all__ = [
     "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
+    "error_from_failure",
     "error_from_response",
     "parse_retry_after",
 ]
@@ -312,3 +315,52 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitError(retry_after=retry_after, **fields)
     return cls(**fields)
+
+
+_CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {
+    "connect": (APIConnectionError, "connection failed"),
+    "connect_timeout": (APITimeoutError, "connect timeout"),
+    "tls": (APIConnectionError, "TLS failed"),
+    "invalid": (APIConnectionError, "cannot send the request"),
+    "timeout": (APITimeoutError, "read timeout"),
+    "lost": (APIConnectionError, "connection lost"),
+    "deadline": (APITimeoutError, "the call's deadline passed"),
+}
+
+
+def error_from_failure(
+    failure: Failure,
+    *,
+    host: str,
+    status_code: int | None,
+    request_id: str,
+    max_bytes: int,
+) -> MicroblogError:
+    """Build the exception for an attempt that got no whole answer (see ``_outcome.py``).
+
+    Args:
+        failure: The kind of failure.
+        host: The service's host, for the message.
+        status_code: The answer's status when its head arrived, else None.
+        request_id: The request id the call sent.
+        max_bytes: The client's ``max_response_bytes``, for the message.
+
+    Returns:
+        The mapped exception (not raised): ``APITimeoutError`` for every timeout and the
+        deadline, ``ResponseTooLargeError``, ``ResponseDecodeError`` for a body that
+        cannot be decoded, ``APIConnectionError`` for the rest.
+    """
+    if failure == "too_large":
+        return ResponseTooLargeError(
+            f"the response body is larger than max_response_bytes={max_bytes}",
+            status_code=status_code,
+            request_id=request_id,
+        )
+    if failure == "malformed":
+        return ResponseDecodeError(
+            "the response body cannot be decoded",
+            status_code=status_code or 0,
+            request_id=request_id,
+        )
+    cls, what = _CONNECTION_ERRORS[failure]
+    return cls(f"{what} talking to {host} (request id {request_id})", request_id=request_id)

@@ -37,13 +37,11 @@ from requests.utils import requote_uri
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
-    APIConnectionError,
     APITimeoutError,
-    MicroblogError,
     PaginationError,
     RateLimitError,
     ResponseDecodeError,
-    ResponseTooLargeError,
+    error_from_failure,
     error_from_response,
     parse_retry_after,
 )
@@ -55,21 +53,11 @@ from microblog._send import AttemptFailed, Sender
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
-    from microblog._outcome import Failure
 
 __all__ = ["Response", "Transport"]
 
 MAX_RESPONSE_BYTES = 16 * 2**20
 _FOLLOWED = frozenset({"GET", "HEAD"})
-_CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {
-    "connect": (APIConnectionError, "connection failed"),
-    "connect_timeout": (APITimeoutError, "connect timeout"),
-    "tls": (APIConnectionError, "TLS failed"),
-    "invalid": (APIConnectionError, "cannot send the request"),
-    "timeout": (APITimeoutError, "read timeout"),
-    "lost": (APIConnectionError, "connection lost"),
-    "deadline": (APITimeoutError, "the call's deadline passed"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,31 +377,16 @@ class Transport:
     def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
         """The ``Failed`` for an attempt without a whole answer, its error mapped."""
         call.maybe_applied = call.maybe_applied or failed.sent
-        kind: Failure = failed.failure
-        cause = failed.__cause__
-        named = f"{type(cause).__name__}; " if cause is not None else ""
-        error: MicroblogError
-        if kind == "too_large":
-            error = ResponseTooLargeError(
-                f"the response body is larger than max_response_bytes={self.max_response_bytes}",
-                status_code=failed.status,
-                request_id=call.request_id,
-            )
-        elif kind == "malformed":
-            error = ResponseDecodeError(
-                "the response body cannot be decoded",
-                status_code=failed.status or 0,
-                request_id=call.request_id,
-            )
-        else:
-            cls, what = _CONNECTION_ERRORS[kind]
-            error = cls(
-                f"{what} talking to {self._host} ({named}request id {call.request_id})",
-                request_id=call.request_id,
-            )
-        error.__cause__ = cause
+        error = error_from_failure(
+            failed.failure,
+            host=self._host,
+            status_code=failed.status,
+            request_id=call.request_id,
+            max_bytes=self.max_response_bytes,
+        )
+        error.__cause__ = failed.__cause__
         error.__suppress_context__ = True
-        return Failed(Outcome.failed(kind, sent=failed.sent), error)
+        return Failed(Outcome.failed(failed.failure, sent=failed.sent), error)
 
     def _decode(
         self, call: Call, response: requests.Response, cached: CachedResponse | None
