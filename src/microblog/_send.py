@@ -236,7 +236,7 @@ class Sender:
         if length is not None and _DIGITS.fullmatch(length) and int(length) > max_bytes:
             response.close()
             raise AttemptFailed("too_large", sent=True, status=status)
-        if not hasattr(response.raw, "read1"):  # not urllib3's: requests' own reading
+        if not isinstance(response.raw, urllib3.BaseHTTPResponse):  # requests' own reading
             if len(response.content) > max_bytes:
                 raise AttemptFailed("too_large", sent=True, status=status)
             return
