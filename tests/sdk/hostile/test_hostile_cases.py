@@ -341,3 +341,26 @@ def test_a_username_the_service_refuses_reaches_the_service(
 
     assert raised.value.errors[0]["pointer"] == "#/username"
     assert home.paths() == ["POST /api/v1/users", "GET /api/v1/users/ab"]
+
+
+def test_a_retry_after_past_the_cap_raises_for_that_call_only(
+    serve: Serve, make_client: MakeClient, fake_time: FakeTime
+) -> None:
+    spent = {"Retry-After": "1000000000", "RateLimit": '"default";r=0;t=1000000000', **PROBLEM}
+
+    def service(request: Received, conn: Conn) -> None:
+        if len(home.received) == 1:
+            conn.respond(429, problem(429, "rate_limited"), spent)
+        else:
+            conn.respond(200, post_json(user="dana"))
+
+    home = serve(service)
+    client = make_client(home.url)
+
+    with pytest.raises(microblog.RateLimitError) as raised:
+        client.microposts.get(5)
+    assert raised.value.retry_after == 1e9
+    assert client.microposts.get(5).id == 5
+
+    assert len(home.received) == 2
+    assert fake_time.sleeps == []
