@@ -100,12 +100,20 @@ class Retrier:
         self.hooks = hooks
         self.wait_on_rate_limit = wait_on_rate_limit
 
-    def run(self, call: Call, retry: Retry, attempt: Callable[[Call], R | Failed]) -> R:
-        """Attempt ``call`` until it succeeds or ``retry.decide`` says raise.
+    def run(self, call: Call, attempt: Callable[[Call], R | Failed]) -> R:
+        """Attempt ``call`` until it succeeds or its policy's ``Retry.decide`` says raise.
+
+        Args:
+            call: The logical call; its ``policy.retry`` decides.
+            attempt: Makes one attempt: the response, or a ``Failed``.
+
+        Returns:
+            The first successful attempt's response.
 
         Raises:
-            MicroblogError: The last attempt's error.
+            MicroblogError: The error of the attempt after which ``decide`` said raise.
         """
+        retry = call.policy.retry
         while True:
             call.attempt += 1
             result = attempt(call)

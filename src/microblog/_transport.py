@@ -230,7 +230,7 @@ class Transport:
             policy,
             None if deadline is None else started + deadline,
         )
-        return self.retrier.run(call, policy.retry, self._attempt)
+        return self.retrier.run(call, self._attempt)
 
     def _attempt(self, call: Call) -> Response | Failed:
         try:
