@@ -61,6 +61,7 @@ from microblog._errors import (
     PreconditionFailedError,
     RateLimitError,
     ResponseDecodeError,
+    ResponseTooLargeError,
     ServerError,
     ValidationError,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "Retry",
     "RetryEvent",
     "ServerError",

@@ -1,37 +1,39 @@
-"""A logical call's state, and the policy that retries it (timeout, ``Retry``, tenacity).
+"""A logical call's state, the policy it runs under, and the loop that retries it.
 
-``CallPolicy`` is what a ``with_options`` copy may change; its ``tenacity`` controller is
-built once per client and is safe to share between threads (tenacity keeps per-call
-state thread-local). The retry decision for a failed attempt is made by the pipeline,
-which knows the method, status and key, from the one ``Retry`` table.
+The loop knows nothing of HTTP: an attempt returns a response or a :class:`Failed`
+(its frozen ``Outcome`` and the error to raise), and ``Retry.decide`` says whether to
+raise it or wait and try again. The retry rule itself lives in ``Retry`` alone.
+
+We run our own ten-line loop instead of ``tenacity``'s: its ``retry``/``stop``/``wait``
+callbacks split one decision in three and needed per-call flags to talk to each other,
+which is what ``Retry.decide`` replaces.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import tenacity
-
 from microblog._errors import MicroblogError, RateLimitError
-from microblog._hooks import RetryEvent, call_hook
+from microblog._hooks import Hooks, RetryEvent, call_hook
 from microblog._logging import logger
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from microblog._config import Retry, Timeout
-    from microblog._transport import Transport
+    from microblog._outcome import Outcome
 
-__all__ = ["Call", "CallPolicy"]
+__all__ = ["Call", "CallPolicy", "Failed", "Retrier"]
+
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
 class Call:
     """The state of one logical call across its attempts.
 
-    ``retryable`` and ``retry_after`` are set by the attempt that failed, for the policy.
     ``maybe_applied`` records that an earlier attempt may have been carried out by the
     service although its answer never arrived (lost, timed out, or a 5xx).
     """
@@ -45,9 +47,9 @@ class Call:
     authenticate: bool
     relogin: bool
     started: float
+    policy: CallPolicy
+    deadline_at: float | None = None
     attempt: int = 0
-    retryable: bool = False
-    retry_after: float | None = None
     maybe_applied: bool = False
 
     @property
@@ -55,65 +57,95 @@ class Call:
         """The ``X-Request-ID`` of the call, the same on every attempt."""
         return self.headers["X-Request-ID"]
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the call carries an ``Idempotency-Key`` (every POST does)."""
+        return "Idempotency-Key" in self.headers
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An attempt that did not succeed: what it came to, and the error to raise for it."""
+
+    outcome: Outcome
+    error: MicroblogError
+
 
 class CallPolicy:
-    """A timeout and a retry policy, with the ``tenacity`` controller built for them."""
+    """A timeout and a retry policy: what a ``with_options`` copy may change."""
 
-    def __init__(self, transport: Transport, timeout: Timeout, retry: Retry) -> None:
+    __slots__ = ("requests_timeout", "retry", "timeout")
+
+    def __init__(self, timeout: Timeout, retry: Retry) -> None:
         self.timeout = timeout
         self.retry = retry
         self.requests_timeout = timeout.as_requests()
-        self._transport = transport
-        self.retrying: tenacity.Retrying | None = None
-        if retry.max_retries:
-            self.retrying = tenacity.Retrying(
-                stop=self._stop,
-                wait=self._wait,
-                retry=self._should_retry,
-                sleep=transport.sleep,
-                before_sleep=self._before_sleep,
-                reraise=True,
+
+
+class Retrier:
+    """Runs a call's attempts under a ``Retry``, waiting with the injected clock and sleep."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        rand: Callable[[], float],
+        hooks: Hooks,
+        wait_on_rate_limit: bool,
+    ) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self.random = rand
+        self.hooks = hooks
+        self.wait_on_rate_limit = wait_on_rate_limit
+
+    def run(self, call: Call, attempt: Callable[[Call], R | Failed]) -> R:
+        """Attempt ``call`` until it succeeds or its policy's ``Retry.decide`` says raise.
+
+        Args:
+            call: The logical call; its ``policy.retry`` decides.
+            attempt: Makes one attempt: the response, or a ``Failed``.
+
+        Returns:
+            The first successful attempt's response.
+
+        Raises:
+            MicroblogError: The error of the attempt after which ``decide`` said raise.
+        """
+        retry = call.policy.retry
+        while True:
+            call.attempt += 1
+            result = attempt(call)
+            if not isinstance(result, Failed):
+                return result
+            wait = retry.decide(
+                call.method,
+                result.outcome,
+                keyed=call.keyed,
+                attempt=call.attempt,
+                elapsed=self.clock() - call.started,
+                random_fraction=self.random() if retry.jitter else 0.0,
+                wait_on_rate_limit=self.wait_on_rate_limit,
             )
+            if wait is None:
+                raise result.error
+            self._announce(call, retry, wait, result.error)
+            self.sleep(wait)
 
-    @staticmethod
-    def _should_retry(state: tenacity.RetryCallState) -> bool:
-        return bool(state.outcome and state.outcome.failed and state.args[0].retryable)
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        call: Call = state.args[0]
-        if call.retry_after:  # a Retry-After of 0 still waits the backoff: a floor
-            return call.retry_after
-        return self.retry.backoff(state.attempt_number, self._transport.random())
-
-    def _stop(self, state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= self.retry.max_attempts:
-            return True
-        deadline = self.retry.deadline
-        if deadline is None:
-            return False
-        call: Call = state.args[0]
-        spent = self._transport.clock() - call.started
-        return spent + (state.upcoming_sleep or 0.0) > deadline
-
-    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
-        call: Call = state.args[0]
-        assert state.outcome is not None
-        error = state.outcome.exception()
-        assert isinstance(error, MicroblogError)
-        delay = state.upcoming_sleep
+    def _announce(self, call: Call, retry: Retry, delay: float, error: MicroblogError) -> None:
         path = urlsplit(call.url).path
         logger.info(
             "retrying %s %s in %.2f s (attempt %d of %d failed: %s; request id %s)",
             call.method,
             path,
             delay,
-            state.attempt_number,
-            self.retry.max_attempts,
+            call.attempt,
+            retry.max_attempts,
             type(error).__name__,
             call.request_id,
         )
-        hooks = self._transport.hooks
-        event = RetryEvent(call.method, path, state.attempt_number, delay, call.request_id, error)
-        call_hook(hooks.on_retry, event)
+        event = RetryEvent(call.method, path, call.attempt, delay, call.request_id, error)
+        call_hook(self.hooks.on_retry, event)
         if isinstance(error, RateLimitError):
-            call_hook(hooks.on_rate_limit_wait, delay)
+            call_hook(self.hooks.on_rate_limit_wait, delay)

@@ -22,7 +22,8 @@ from microblog._errors import (
 from microblog._hooks import Hooks
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
-from microblog._transport import ClientAdapter, Response, Transport
+from microblog._send import ClientAdapter
+from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
 
 if TYPE_CHECKING:
@@ -95,6 +96,9 @@ class Client:
         cache: Revalidate GETs with ``If-None-Match`` from a bounded per-client cache.
         cache_size: The cache's bound, in responses.
         hooks: Callbacks on retry, rate-limit wait and new token (``microblog.Hooks``).
+        max_response_bytes: The largest response body read, in bytes (default 16 MiB);
+            a larger one (by ``Content-Length``, or while it streams) is not read on and
+            raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
         sleep: The function that waits (inject in tests).
 
@@ -102,7 +106,7 @@ class Client:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
             that is not http(s), or with a username without a password (or both a token
             and a password).
-        TypeError: For ``timeout=None``.
+        TypeError: For ``timeout=None``, or a ``max_response_bytes`` that is not an int.
 
     Environment: ``MICROBLOG_URL`` and ``MICROBLOG_TOKEN`` are read when the client is
     built. When the session trusts the environment (``session.trust_env``, the default),
@@ -141,6 +145,7 @@ class Client:
         cache: bool = True,
         cache_size: int = 512,
         hooks: Hooks | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -156,6 +161,10 @@ class Client:
             raise ValueError("pass either a token or a username and password, not both")
         if password is None and token is None:
             token = os.environ.get("MICROBLOG_TOKEN") or None
+        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
+            raise TypeError("max_response_bytes must be an int (bytes)")
+        if max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be >= 1")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
         if max_retries is not None:
@@ -180,11 +189,12 @@ class Client:
             wait_on_rate_limit=wait_on_rate_limit,
             clock=clock,
             sleep=sleep,
+            max_response_bytes=max_response_bytes,
         )
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks
         )
-        self._bind(CallPolicy(self._transport, policy_timeout, policy_retry))
+        self._bind(CallPolicy(policy_timeout, policy_retry))
 
     def _bind(self, policy: CallPolicy) -> None:
         self._policy = policy
@@ -207,6 +217,11 @@ class Client:
     def session(self) -> requests.Session:
         """The ``requests.Session`` (for proxies, certificates, adapters, instrumentation)."""
         return self._transport.session
+
+    @property
+    def max_response_bytes(self) -> int:
+        """The largest response body this client reads, in bytes."""
+        return self._transport.max_response_bytes
 
     @property
     def timeout(self) -> Timeout:
@@ -263,7 +278,7 @@ class Client:
         copy._owns_session = False
         copy._lifetime = self._lifetime
         copy._closed, copy._is_copy = False, True
-        copy._bind(CallPolicy(self._transport, new_timeout, new_retry))
+        copy._bind(CallPolicy(new_timeout, new_retry))
         return copy
 
     def _request(

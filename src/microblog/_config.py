@@ -1,8 +1,8 @@
 """Small immutable configuration values: ``Timeout`` and the ``Retry`` policy.
 
 ``Retry`` is the one place the retry rules live. It is a value: read it, copy it with
-``dataclasses.replace``, and ask it questions (``should_retry``, ``backoff``) in tests as
-a table, without any HTTP.
+``dataclasses.replace``, and ask it questions in tests as a table, without any HTTP:
+``decide`` turns one attempt's ``Outcome`` into "raise" (None) or "wait N s".
 """
 
 from __future__ import annotations
@@ -10,9 +10,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from microblog._outcome import Outcome
+
 __all__ = ["Retry", "Timeout"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_NEVER_SENT = frozenset({"connect", "connect_timeout"})
+_MAYBE_APPLIED = frozenset({"timeout", "lost"})
+_ANNOUNCING = frozenset({429, 503})  # statuses whose Retry-After sets the wait
+IN_PROGRESS = "idempotency_in_progress"  # 409 code: the same key is still running
+DEFAULT_DEADLINE = 120.0
 
 
 def _check_seconds(name: str, value: float, *, allow_zero: bool = False) -> None:
@@ -72,24 +79,41 @@ class Timeout:
 class Retry:
     """The retry policy: which failures are retried, how long to wait, when to give up.
 
-    Retried (up to ``max_retries`` times after the first attempt):
+    Each attempt ends in an outcome; :meth:`decide` says what follows it. Retried (up to
+    ``max_retries`` times after the first attempt) when this table says so (a test
+    checks the table against :meth:`decide`):
 
-    ============================  ==============================================
-    failure                       retried when
-    ============================  ==============================================
-    connection failure            always (the request got no answer)
-    read timeout                  idempotent request (see below)
-    a status in ``statuses``      idempotent request
-    429                           always, after ``Retry-After``
-    any other 4xx                 never
-    ============================  ==============================================
+    ======================================  ==========  ==============
+    attempt outcome                         idempotent  not idempotent
+    ======================================  ==========  ==============
+    could not connect (never sent)          retry       retry
+    connect timeout (never sent)            retry       retry
+    TLS failure                             raise       raise
+    request could not be sent               raise       raise
+    read timeout after sending              retry       raise
+    connection lost after sending           retry       raise
+    cut off by the deadline                 raise       raise
+    body past max_response_bytes            raise       raise
+    body not decodable                      raise       raise
+    a status in statuses                    retry       raise
+    429                                     retry       retry
+    409 idempotency_in_progress             retry       raise
+    any other status                        raise       raise
+    ======================================  ==========  ==============
 
     A request is idempotent when its method is in ``methods`` or it is a POST carrying an
-    ``Idempotency-Key`` (the SDK sends one with every POST). ``Retry-After`` on a 429 or
-    503 sets the wait; past ``max_retry_after`` the error is raised at once instead.
-    Otherwise the wait is exponential (``backoff_base * 2**(n-1)``, capped at
+    ``Idempotency-Key`` (the SDK sends one with every POST). Only a failure to connect is
+    "never sent": a timeout, reset or short answer after the request went out may have
+    been applied by the service, so it is retried only when repeating it is harmless.
+    A 429 is not retried when the client was built with ``wait_on_rate_limit=False``.
+
+    The wait: ``Retry-After`` on a 429, 503 or 409 ``idempotency_in_progress`` sets it;
+    past ``max_retry_after`` the error is raised at once instead (a header is untrusted
+    input). Otherwise the wait is exponential (``backoff_base * 2**(n-1)``, capped at
     ``backoff_max``) with a random ``jitter`` fraction removed. ``deadline`` bounds the
-    whole call (attempts and waits) in seconds.
+    whole call, attempts in progress and waits included: when the next wait would end
+    past it, the error is raised now; an attempt still running at the deadline is cut off
+    with ``APITimeoutError``. The default deadline is 120 s; ``deadline=None`` opts out.
 
     Attributes:
         max_retries: Retries after the first attempt; 0 turns retries off.
@@ -99,7 +123,7 @@ class Retry:
         statuses: Statuses retried for idempotent requests.
         methods: Methods that are idempotent by themselves.
         max_retry_after: Longest ``Retry-After`` or rate-limit reset the client waits for.
-        deadline: Seconds the whole call may take, or None for no bound.
+        deadline: Seconds the whole call may take (default 120), or None for no bound.
     """
 
     max_retries: int = 3
@@ -109,7 +133,7 @@ class Retry:
     statuses: frozenset[int] = field(default=frozenset({500, 502, 503, 504}))
     methods: frozenset[str] = field(default=_IDEMPOTENT_METHODS)
     max_retry_after: float = 60.0
-    deadline: float | None = None
+    deadline: float | None = DEFAULT_DEADLINE
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
@@ -142,6 +166,80 @@ class Retry:
         method = method.upper()
         return method in self.methods or (method == "POST" and idempotency_key)
 
+    def retryable(
+        self,
+        method: str,
+        outcome: Outcome,
+        *,
+        keyed: bool,
+        wait_on_rate_limit: bool = True,
+    ) -> bool:
+        """Whether this outcome is worth another attempt (count, waits and deadline aside).
+
+        Args:
+            method: The HTTP method.
+            outcome: What the attempt came to.
+            keyed: Whether the request carries an ``Idempotency-Key``.
+            wait_on_rate_limit: False when a 429 must be raised rather than waited out.
+
+        Returns:
+            True when the table in the class docstring says "retry".
+        """
+        idempotent = self.is_idempotent(method, idempotency_key=keyed)
+        failure = outcome.failure
+        if failure is not None:
+            return failure in _NEVER_SENT or (failure in _MAYBE_APPLIED and idempotent)
+        status = outcome.status
+        if status == 429:
+            return wait_on_rate_limit
+        if status == 409 and outcome.code == IN_PROGRESS:
+            return idempotent
+        return status in self.statuses and idempotent
+
+    def decide(
+        self,
+        method: str,
+        outcome: Outcome,
+        *,
+        keyed: bool,
+        attempt: int,
+        elapsed: float,
+        random_fraction: float = 0.0,
+        wait_on_rate_limit: bool = True,
+    ) -> float | None:
+        """Decide what follows a failed attempt: raise (None) or wait that many seconds.
+
+        A pure function of its arguments and the policy; the whole retry rule of the SDK.
+
+        Args:
+            method: The HTTP method.
+            outcome: What the attempt came to.
+            keyed: Whether the request carries an ``Idempotency-Key``.
+            attempt: The number of the attempt that just ended (1 for the first).
+            elapsed: Seconds since the call started.
+            random_fraction: A number in [0, 1) for the backoff's jitter.
+            wait_on_rate_limit: False when a 429 must be raised rather than waited out.
+
+        Returns:
+            None to raise the attempt's error now, else the seconds to wait before the
+            next attempt.
+        """
+        if attempt >= self.max_attempts or not self.retryable(
+            method, outcome, keyed=keyed, wait_on_rate_limit=wait_on_rate_limit
+        ):
+            return None
+        announced = outcome.retry_after
+        if announced is not None and (outcome.status in _ANNOUNCING or outcome.code == IN_PROGRESS):
+            if announced > self.max_retry_after:
+                return None
+        else:
+            announced = None
+        # A Retry-After of 0 still waits the backoff: a floor against hammering.
+        wait = announced or self.backoff(attempt, random_fraction)
+        if self.deadline is not None and elapsed + wait >= self.deadline:
+            return None  # no time would be left for the next attempt
+        return wait
+
     def should_retry(
         self,
         method: str,
@@ -150,7 +248,7 @@ class Retry:
         read_timeout: bool = False,
         idempotency_key: bool = False,
     ) -> bool:
-        """Whether this failure is worth another attempt (the attempt count aside).
+        """Whether this failure is worth another attempt (kept for 0.1 callers).
 
         Args:
             method: The HTTP method.
@@ -160,15 +258,13 @@ class Retry:
             idempotency_key: Whether the request carries an ``Idempotency-Key``.
 
         Returns:
-            True when the table in the class docstring says so.
+            :meth:`retryable` for the matching outcome.
         """
         if status is None:
-            return not read_timeout or self.is_idempotent(method, idempotency_key=idempotency_key)
-        if status == 429:
-            return True
-        return status in self.statuses and self.is_idempotent(
-            method, idempotency_key=idempotency_key
-        )
+            outcome = Outcome.failed("timeout" if read_timeout else "connect", sent=read_timeout)
+        else:
+            outcome = Outcome(status=status)
+        return self.retryable(method, outcome, keyed=idempotency_key)
 
     def backoff(self, retry_number: int, random_fraction: float) -> float:
         """Return the wait before retry number ``retry_number`` (1 for the first retry).

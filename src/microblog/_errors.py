@@ -16,7 +16,8 @@ The hierarchy::
     │   ├── RateLimitError              429, or a spent quota the client will not wait for
     │   └── ServerError                 5xx
     ├── ResponseDecodeError             a 2xx whose body is not the JSON the contract promises
-    ├── PaginationError                 a ``next`` link that does not advance (would loop)
+    ├── ResponseTooLargeError           a body past ``Client(max_response_bytes=...)``
+    ├── PaginationError                 a ``next`` link that does not advance, or leaves the origin
     └── ClientClosedError               a call on a closed client (also a ``RuntimeError``)
 
 No builtin name is shadowed: ``PermissionError``, ``ConnectionError`` and ``TimeoutError``
@@ -29,6 +30,8 @@ headers or bodies.
 from __future__ import annotations
 
 import json
+import math
+import re
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     import requests
+
+    from microblog._outcome import Failure
 
 __all__ = [
     "APIConnectionError",
@@ -52,9 +57,11 @@ __all__ = [
     "PreconditionFailedError",
     "RateLimitError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "ServerError",
     "ValidationError",
     "connection_failure",
+    "error_from_failure",
     "error_from_response",
     "parse_retry_after",
 ]
@@ -243,8 +250,26 @@ class ResponseDecodeError(MicroblogError):
         self.request_id = request_id
 
 
+class ResponseTooLargeError(MicroblogError):
+    """A response body larger than ``Client(max_response_bytes=...)``; it was not read on.
+
+    Attributes:
+        status_code: The HTTP status of the answer, when its head arrived.
+        request_id: The request id of the call.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None, request_id: str | None) -> None:
+        super().__init__(f"{message} (status {status_code}, request id {request_id})")
+        self.status_code = status_code
+        self.request_id = request_id
+
+
 class PaginationError(MicroblogError):
-    """The service sent a ``next`` link that does not advance (following it would loop)."""
+    """The service sent a ``next`` link that does not advance, or leaves the origin.
+
+    Following the first would loop for ever; the second would send the client's
+    credentials to another host, so neither is followed.
+    """
 
 
 class ClientClosedError(MicroblogError, RuntimeError):
@@ -290,6 +315,9 @@ def error_class(status_code: int, code: str | None) -> type[APIError]:
     return APIError
 
 
+_SECONDS = re.compile(r"[0-9]{1,300}")
+
+
 def parse_retry_after(value: str | None, *, now: float) -> float | None:
     """Read a ``Retry-After`` header: delay-seconds or an HTTP date.
 
@@ -303,21 +331,20 @@ def parse_retry_after(value: str | None, *, now: float) -> float | None:
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    if _SECONDS.fullmatch(text):  # ASCII digits only: str.isdigit() also takes "²"
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        return max(0.0, when.timestamp() - now) if when.tzinfo is not None else None
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def _problem(response: requests.Response) -> dict[str, Any]:
     try:
         body = json.loads(response.content) if response.content else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -357,3 +384,60 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitError(retry_after=retry_after, **fields)
     return cls(**fields)
+
+
+_CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {
+    "connect": (APIConnectionError, "connection failed"),
+    "connect_timeout": (APITimeoutError, "connect timeout"),
+    "tls": (APIConnectionError, "TLS failed"),
+    "invalid": (APIConnectionError, "cannot send the request"),
+    "timeout": (APITimeoutError, "read timeout"),
+    "lost": (APIConnectionError, "connection lost"),
+    "deadline": (APITimeoutError, "the call's deadline passed"),
+}
+
+
+def error_from_failure(
+    failure: Failure,
+    *,
+    base_url: str,
+    cause: BaseException | None = None,
+    status_code: int | None,
+    request_id: str,
+    max_bytes: int,
+) -> MicroblogError:
+    """Build the exception for an attempt that got no whole answer (see ``_outcome.py``).
+
+    Args:
+        failure: The kind of failure.
+        base_url: The service's base URL, for the message.
+        cause: The exception the attempt failed with, whose innermost reason (an
+            operating-system error) the message names.
+        status_code: The answer's status when its head arrived, else None.
+        request_id: The request id the call sent.
+        max_bytes: The client's ``max_response_bytes``, for the message.
+
+    Returns:
+        The mapped exception (not raised): ``APITimeoutError`` for every timeout and the
+        deadline, ``ResponseTooLargeError``, ``ResponseDecodeError`` for a body that
+        cannot be decoded, ``APIConnectionError`` for the rest.
+    """
+    if failure == "too_large":
+        return ResponseTooLargeError(
+            f"the response body is larger than max_response_bytes={max_bytes}",
+            status_code=status_code,
+            request_id=request_id,
+        )
+    if failure == "malformed":
+        return ResponseDecodeError(
+            "the response body cannot be decoded",
+            status_code=status_code or 0,
+            request_id=request_id,
+        )
+    cls, what = _CONNECTION_ERRORS[failure]
+    message = (
+        connection_failure(what, base_url, cause)
+        if cause is not None
+        else f"{what} talking to {base_url}"
+    )
+    return cls(f"{message} (request id {request_id})", request_id=request_id)

@@ -212,6 +212,11 @@ class ServerQuota:
             else:
                 self._blocked_until = 0.0
 
+    def clear(self) -> None:
+        """Forget a spent quota (its announced reset was not believed)."""
+        with self._lock:
+            self._blocked_until = 0.0
+
     def delay(self) -> float:
         """Return the seconds until the quota resets (0 when calls may go now)."""
         if not self._blocked_until:

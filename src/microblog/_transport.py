@@ -1,68 +1,63 @@
 """One logical call's pipeline: build -> pace -> send -> (re-login) -> decode -> map errors.
 
 ``Transport`` is the state a client shares with its ``with_options`` copies (session,
-auth, cache, pacing, hooks, clock). Retrying the pipeline is ``CallPolicy``'s job
-(``_call.py``).
+auth, cache, pacing, hooks, clock). Each attempt ends in a response or a ``Failed``
+(a frozen ``Outcome`` and the error); ``Retrier`` (``_call.py``) asks ``Retry.decide``
+whether to raise or wait and try again. Sending one prepared request is ``Sender``'s
+job (``_send.py``, the one module that imports urllib3); ``Transport._send_one`` is the
+one seam every attempt's request goes through.
 
 Per logical call: one ``X-Request-ID`` and, for a POST, one ``Idempotency-Key``, both
 made before the first attempt and sent unchanged by every retry.
 
-Requests are prepared and sent without ``Session.prepare_request``/``Session.send``: for a
-single-origin bearer-token client their per-call merging (settings, ``~/.netrc``, the
-cookie jar, the environment) is most of the SDK's own cost. What a user may set on
-``client.session`` is still honoured on every call: headers, params, hooks, proxies,
-verify, cert, mounted adapters, ``max_redirects`` (redirects are still followed, by the
-session's own code). ``session.auth`` is not used: the client's auth wins, as before.
-
-Cookies are kept, at no cost when unused: ``session.cookies`` is sent, and a response's
-``Set-Cookie`` is stored in it only when the response carries one (``requests`` runs the
-``http.cookiejar`` machinery on every response). The service itself sets none.
+Redirects: one to another origin (scheme, host and port) is never followed, for any
+method, and becomes an ``APIError`` with the 3xx status and its ``Location`` header;
+same-origin redirects are followed for GET and HEAD only (at most
+``session.max_redirects``), every other method's 3xx is raised, never re-sent.
+``session.auth`` is not used: the client's auth wins.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from json import loads as json_loads
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from requests.cookies import extract_cookies_to_jar
-from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers, get_environ_proxies
+from requests.utils import requote_uri
 
 from microblog._cache import CachedResponse, ETagCache
-from microblog._call import Call, CallPolicy
+from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
-    APIConnectionError,
     APITimeoutError,
-    MicroblogError,
+    PaginationError,
     RateLimitError,
     ResponseDecodeError,
-    connection_failure,
+    error_from_failure,
     error_from_response,
     parse_retry_after,
 )
 from microblog._hooks import Hooks, call_hook
 from microblog._logging import logger
+from microblog._outcome import Outcome
 from microblog._ratelimit import ServerQuota, TokenBucket
+from microblog._send import AttemptFailed, Sender
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
-    from microblog._config import Retry
 
-__all__ = ["ClientAdapter", "Response", "Transport"]
+__all__ = ["Response", "Transport"]
+
+MAX_RESPONSE_BYTES = 16 * 2**20
+_FOLLOWED = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +94,6 @@ class _Anonymous(AuthBase):
 _ANONYMOUS = _Anonymous()
 
 
-def _environment(session: requests.Session, url: str) -> tuple[dict[str, str], str | None]:
-    """Resolve proxies and the CA bundle from the environment, once, for ``url``'s origin."""
-    if not session.trust_env:
-        return {}, None
-    proxies = get_environ_proxies(url, no_proxy=session.proxies.get("no_proxy"))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return dict(proxies), bundle
-
-
 def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> Any:
     """Merge a call's setting over the session's as ``requests.sessions.merge_setting`` does.
 
@@ -129,29 +115,10 @@ def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> 
     return merged
 
 
-class ClientAdapter(HTTPAdapter):
-    """The adapter a client mounts on a session it creates itself.
-
-    ``requests``' own, except that a response without ``Set-Cookie`` (the service sends
-    none) skips the cookie parsing ``build_response`` does for every response: a mock
-    request, a mock response and a cookie-policy pass for nothing. A response that sets a
-    cookie is built by ``HTTPAdapter.build_response`` itself.
-    """
-
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        """Build the response as ``HTTPAdapter.build_response`` does (see the class)."""
-        if "Set-Cookie" in resp.headers:
-            return super().build_response(req, resp)
-        response = requests.Response()
-        response.status_code = resp.status
-        response.headers = CaseInsensitiveDict(resp.headers)
-        response.encoding = get_encoding_from_headers(response.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        response.url = req.url.decode("utf-8") if isinstance(req.url, bytes) else req.url or ""
-        response.request = req
-        response.connection = self
-        return response
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    parts.port  # noqa: B018  # raises ValueError for a port that is not a port
+    return (parts.scheme.lower(), parts.netloc.lower())
 
 
 class Transport:
@@ -176,12 +143,12 @@ class Transport:
         sleep: Callable[[float], None],
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        origin = urlsplit(self.base_url)
-        self._origin = (origin.scheme.lower(), origin.netloc.lower())
-        self._host = origin.hostname or ""
+        self._origin = _origin(self.base_url)
         self.session = session
+        self.sender = Sender(session, self.base_url, clock)
         self.auth = auth
         self.cache = cache
         self.bucket = bucket
@@ -191,29 +158,32 @@ class Transport:
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
-        self.random = rand
+        self.max_response_bytes = max_response_bytes
+        self.retrier = Retrier(
+            clock=clock, sleep=sleep, rand=rand, hooks=hooks, wait_on_rate_limit=wait_on_rate_limit
+        )
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
-        # requests re-reads proxies and CA bundles from os.environ on every
-        # Session.request(); every call goes to one origin, so resolve them once here.
-        self._env_proxies, self._env_bundle = _environment(session, self.base_url)
-        # A CA bundle path costs an os.path.isdir per call in HTTPAdapter, even for http.
-        if self._origin[0] != "https":
-            self._env_bundle = None
 
     def url_for(self, path_or_url: str) -> str:
-        """Join a path to the base URL, or check that an absolute URL is on its origin.
+        """Join a path to the base URL, or check that a link the service sent is on its origin.
+
+        Absolute URLs and anything not starting with ``/`` only come from the service's
+        own links (a page's ``next``), so refusing one is a ``PaginationError``.
 
         Raises:
-            ValueError: For a URL on another origin, or a path not starting with ``/``.
+            PaginationError: For a URL on another origin, or one that is not a URL.
         """
-        if path_or_url.startswith(("http://", "https://")):
-            parts = urlsplit(path_or_url)
-            if (parts.scheme.lower(), parts.netloc.lower()) != self._origin:
-                raise ValueError("refusing to send credentials to a URL on another origin")
-            return path_or_url
-        if not path_or_url.startswith("/"):
-            raise ValueError(f"expected a path starting with '/', got {path_or_url!r}")
-        return self.base_url + path_or_url
+        if path_or_url.startswith("/"):
+            return self.base_url + path_or_url
+        try:
+            same = _origin(path_or_url) == self._origin
+        except ValueError:
+            same = False
+        if not same or not path_or_url.startswith(("http://", "https://")):
+            raise PaginationError(
+                f"refusing a link to another origin (credentials stay home): {path_or_url!r:.120}"
+            )
+        return path_or_url
 
     def request(
         self,
@@ -235,7 +205,6 @@ class Transport:
 
         Raises:
             MicroblogError: The mapped failure, after the retries the policy allows.
-            ValueError: For a URL on another origin.
         """
         method = method.upper()
         headers = {**self._headers, "X-Request-ID": str(uuid.uuid4())}
@@ -245,6 +214,8 @@ class Transport:
             headers["If-Match"] = if_match
         if params:
             params = {k: v for k, v in params.items() if v is not None}
+        started = self.clock()
+        deadline = policy.retry.deadline
         call = Call(
             method,
             self.url_for(path_or_url),
@@ -254,60 +225,55 @@ class Transport:
             headers,
             authenticate,
             relogin,
-            self.clock(),
+            started,
+            policy,
+            None if deadline is None else started + deadline,
         )
-        if policy.retrying is None:
-            return self._attempt(call, policy)
-        # Most calls succeed at once: the first attempt runs outside tenacity, which is
-        # entered only for a retryable failure, replaying that failure as its first attempt
-        # so that its counting, waits and hooks are exactly what they would have been.
+        return self.retrier.run(call, self._attempt)
+
+    def _attempt(self, call: Call) -> Response | Failed:
         try:
-            return self._attempt(call, policy)
-        except MicroblogError as first:
-            if not call.retryable:
-                raise
-            replay: list[MicroblogError] = [first]
-
-        def attempt(call: Call, policy: CallPolicy) -> Response:
-            if replay:
-                raise replay.pop()
-            return self._attempt(call, policy)
-
-        return policy.retrying(attempt, call, policy)
-
-    def _attempt(self, call: Call, policy: CallPolicy) -> Response:
-        call.attempt += 1
-        call.retryable, call.retry_after = False, None
-        self._pace(call, policy.retry)
-        prepared = self._prepare(call)
-        cached = self._revalidate(call, prepared)
-        response = self._send(call, prepared, policy)
-        if (
-            response.status_code == 401
-            and call.authenticate
-            and call.relogin
-            and self.auth is not None
-            and self.auth.relogin(prepared.headers.get("Authorization"))
-        ):
-            self._pace(call, policy.retry)
+            self._pace(call)
             prepared = self._prepare(call)
             cached = self._revalidate(call, prepared)
-            response = self._send(call, prepared, policy)
-        return self._decode(call, response, cached, policy.retry)
+            response = self._exchange(call, prepared)
+            if (
+                response.status_code == 401
+                and call.authenticate
+                and call.relogin
+                and self.auth is not None
+                and self.auth.relogin(prepared.headers.get("Authorization"))
+            ):
+                self._pace(call)
+                prepared = self._prepare(call)
+                cached = self._revalidate(call, prepared)
+                response = self._exchange(call, prepared)
+        except AttemptFailed as failed:
+            return self._failed(call, failed)
+        return self._decode(call, response, cached)
 
-    def _pace(self, call: Call, retry: Retry) -> None:
+    def _pace(self, call: Call) -> None:
         if self.bucket is not None:
             delay = self.bucket.reserve()
             if delay > 0:
+                if call.deadline_at is not None and self.clock() + delay > call.deadline_at:
+                    raise APITimeoutError(
+                        "waiting for the client's own rate limit would pass the call's "
+                        f"deadline (request id {call.request_id})",
+                        request_id=call.request_id,
+                    )
                 call_hook(self.hooks.on_rate_limit_wait, delay)
                 self.sleep(delay)
         delay = self.quota.delay()
         if delay <= 0:
             return
-        over_deadline = retry.deadline is not None and (
-            self.clock() - call.started + delay > retry.deadline
-        )
-        if not self.wait_on_rate_limit or delay > retry.max_retry_after or over_deadline:
+        if delay > call.policy.retry.max_retry_after:
+            # An announced reset past the cap is untrusted input, not a reason to stop
+            # calling: forget it and let the service answer (a real 429 is raised then).
+            self.quota.clear()
+            return
+        over_deadline = call.deadline_at is not None and self.clock() + delay > call.deadline_at
+        if not self.wait_on_rate_limit or over_deadline:
             raise RateLimitError(
                 retry_after=delay,
                 status_code=429,
@@ -346,52 +312,52 @@ class Transport:
             prepared.headers["If-None-Match"] = cached.etag
         return cached
 
-    def _send(
-        self, call: Call, prepared: requests.PreparedRequest, policy: CallPolicy
-    ) -> requests.Response:
-        session = self.session
-        proxies = self._env_proxies if session.trust_env else {}
-        if session.proxies:
-            proxies = {**proxies, **session.proxies}
-        verify = session.verify
-        if verify is True and session.trust_env and self._env_bundle:
-            verify = self._env_bundle
-        settings: dict[str, Any] = {
-            "timeout": policy.requests_timeout,
-            "proxies": proxies,
-            "verify": verify,
-            "cert": session.cert,
-            "stream": False,
-        }
+    def _exchange(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
+        """Send, following same-origin redirects of a GET/HEAD (see the module docstring)."""
+        response = self._send_one(call, prepared)
+        hops = 0
+        while response.is_redirect and call.method in _FOLLOWED:
+            target = self._redirect_target(response)
+            if target is None or hops >= self.session.max_redirects:
+                break  # decoded as the 3xx APIError
+            hops += 1
+            prepared = prepared.copy()
+            prepared.url = target
+            response = self._send_one(call, prepared)
+        return response
+
+    def _redirect_target(self, response: requests.Response) -> str | None:
+        """The same-origin URL a redirect names, or None (another origin, or not a URL)."""
+        location = (
+            response.headers["Location"].encode("latin-1", "replace").decode("utf-8", "replace")
+        )
+        try:
+            target = requote_uri(urljoin(response.url, location))
+            same = _origin(target) == self._origin
+        except ValueError:
+            return None
+        return target if same else None
+
+    def _send_one(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
+        """Send one request of an attempt: the seam middleware, tracing and breakers wrap.
+
+        Raises:
+            AttemptFailed: No whole answer arrived.
+        """
         started = time.perf_counter()
         try:
-            response = session.get_adapter(prepared.url or "").send(prepared, **settings)
-            response.elapsed = timedelta(seconds=time.perf_counter() - started)
-            response = dispatch_hook(  # type: ignore[no-untyped-call]  # untyped in requests
-                "response", prepared.hooks, response, **settings
+            response = self.sender.send(
+                prepared,
+                call.policy.requests_timeout,
+                max_bytes=self.max_response_bytes,
+                deadline_at=call.deadline_at,
             )
-            if "Set-Cookie" in response.headers:
-                extract_cookies_to_jar(  # type: ignore[no-untyped-call]  # untyped in requests
-                    session.cookies, prepared, response.raw
-                )
-            if response.is_redirect:
-                response = self._follow(response, prepared, settings)
-            response.content  # noqa: B018  # read now: releases the connection, maps errors
-        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-            self._log(call, prepared, type(exc).__name__, started)
-            raise self._connection_error(call, exc, policy.retry) from exc
+        except AttemptFailed as failed:
+            self._log(call, prepared, failed.failure, started)
+            raise
         self._log(call, prepared, response.status_code, started)
         self.quota.observe(response.headers)
         return response
-
-    def _follow(
-        self, response: requests.Response, prepared: requests.PreparedRequest, settings: Any
-    ) -> requests.Response:
-        """Follow a redirect as ``Session.send`` would (rare: the service sends none)."""
-        history = [response, *self.session.resolve_redirects(response, prepared, **settings)]
-        final: requests.Response = history.pop()
-        final.history = history
-        return final
 
     def _log(
         self, call: Call, prepared: requests.PreparedRequest, outcome: object, started: float
@@ -407,40 +373,30 @@ class Transport:
                 call.request_id,
             )
 
-    def _connection_error(self, call: Call, exc: Exception, retry: Retry) -> APIConnectionError:
-        keyed = "Idempotency-Key" in call.headers
-        cls: type[APIConnectionError]
-        if isinstance(exc, requests.ConnectTimeout):
-            cls, what, sent = APITimeoutError, "connect timeout", False
-        elif isinstance(exc, requests.Timeout):
-            cls, what, sent = APITimeoutError, "read timeout", True
-        elif isinstance(exc, requests.ConnectionError):
-            # A connection dropped or reset after the request went out (urllib3's
-            # ProtocolError) may have been processed: retry it only when idempotent, or a
-            # lost PATCH answer comes back as a 412 for the caller's own write.
-            cause = exc.args[0] if exc.args else None
-            sent = isinstance(cause, urllib3.exceptions.ProtocolError)
-            cls, what = APIConnectionError, "connection lost" if sent else "connection failed"
-        else:
-            cls, what, sent = APIConnectionError, "transport error", True
-        call.maybe_applied = call.maybe_applied or sent
-        call.retryable = not isinstance(exc, requests.exceptions.SSLError) and retry.should_retry(
-            call.method, read_timeout=sent, idempotency_key=keyed
+    def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
+        """The ``Failed`` for an attempt without a whole answer, its error mapped."""
+        call.maybe_applied = call.maybe_applied or failed.sent
+        cause = failed.__cause__
+        error = error_from_failure(
+            failed.failure,
+            base_url=self.base_url,
+            cause=cause,
+            status_code=failed.status,
+            request_id=call.request_id,
+            max_bytes=self.max_response_bytes,
         )
-        message = connection_failure(what, self.base_url, exc)
-        # The cause stays in __cause__ (its own cause in its args), but a traceback shows
-        # it in one line instead of four chained exceptions deep inside urllib3.
-        exc.__suppress_context__ = True
-        exc.__traceback__ = None
-        return cls(f"{message} (request id {call.request_id})", request_id=call.request_id)
+        if cause is not None:
+            # The cause stays in __cause__ (its own cause in its args), but a traceback
+            # shows it in one line instead of four chained exceptions deep inside urllib3.
+            cause.__suppress_context__ = True
+            cause.__traceback__ = None
+        error.__cause__ = cause
+        error.__suppress_context__ = True
+        return Failed(Outcome.failed(failed.failure, sent=failed.sent), error)
 
     def _decode(
-        self,
-        call: Call,
-        response: requests.Response,
-        cached: CachedResponse | None,
-        retry: Retry,
-    ) -> Response:
+        self, call: Call, response: requests.Response, cached: CachedResponse | None
+    ) -> Response | Failed:
         status = response.status_code
         if status == 304 and cached is not None:
             return Response(
@@ -463,8 +419,8 @@ class Transport:
             if self.cache is not None:
                 self.cache.discard(response.request.url or "")
             return Response(204, CaseInsensitiveDict(), None, response.url, call.request_id)
-        if status >= 300:
-            raise self._error(call, response, retry)
+        if status >= 300 or status < 200:
+            return self._error(call, response)
         content = response.content
         if self.cache is not None:
             url = response.request.url or ""
@@ -480,22 +436,15 @@ class Transport:
     def _json(call: Call, content: bytes, status: int) -> Any:
         try:
             return json_loads(content)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
             raise ResponseDecodeError(
                 "the response body is not JSON", status_code=status, request_id=call.request_id
             ) from exc
 
-    def _error(self, call: Call, response: requests.Response, retry: Retry) -> MicroblogError:
-        error = error_from_response(response, request_id=call.request_id, now=self.wall_clock())
+    def _error(self, call: Call, response: requests.Response) -> Failed:
+        now = self.wall_clock()
+        error = error_from_response(response, request_id=call.request_id, now=now)
         status = response.status_code
-        keyed = "Idempotency-Key" in call.headers
         call.maybe_applied = call.maybe_applied or status >= 500
-        call.retryable = retry.should_retry(call.method, status=status, idempotency_key=keyed)
-        if status == 429 and not self.wait_on_rate_limit:
-            call.retryable = False
-        if call.retryable and status in (429, 503):
-            after = parse_retry_after(response.headers.get("Retry-After"), now=self.wall_clock())
-            if after is not None and after > retry.max_retry_after:
-                call.retryable = False
-            call.retry_after = after
-        return error
+        after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+        return Failed(Outcome(status=status, retry_after=after, code=error.code), error)

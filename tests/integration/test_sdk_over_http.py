@@ -51,6 +51,17 @@ def test_taken_username_is_a_conflict(server: LocalServer, new_username: Callabl
         anonymous.users.create(username=name.upper(), password="long enough")
 
 
+def test_the_services_username_rules_reach_the_caller_from_the_service(
+    server: LocalServer, make_client: MakeClient
+) -> None:
+    with microblog.Client(server.url) as anonymous, pytest.raises(microblog.ValidationError) as e:
+        anonymous.users.create(username="x", password="long enough password")
+    assert e.value.errors[0]["pointer"] == "#/username"
+
+    with pytest.raises(microblog.NotFoundError):
+        make_client().users.get("ab")
+
+
 def test_users_get_and_list_with_prefix(make_client: MakeClient) -> None:
     dana, bob = make_client(), make_client()
     bob_name = bob.me().username

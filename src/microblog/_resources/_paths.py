@@ -1,9 +1,13 @@
 """Naming users and microposts safely in request paths.
 
 Every username or micropost id a caller hands to the SDK passes through here before a
-request is built: malformed values raise :class:`ValueError` before anything is sent, and
-the segments that reach a path are quoted, so ``""``, ``"."``, ``".."`` or ``"a/b"`` can
-never turn into another endpoint.
+request is built. Only what could change the request's path, or is the wrong type, is
+refused locally (:class:`ValueError`, before anything is sent): ``""``, ``"."``, ``".."``,
+anything containing ``/`` (the service decodes ``%2F`` before routing, so even a quoted
+slash would change the route), a value that is not a ``str``, an id out of range. Every
+other rule (length, alphabet) is the service's: its 4xx comes back as the mapped error,
+and a service that relaxes a rule is not refused by installed SDKs. The segments that
+reach a path are quoted whole.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ if TYPE_CHECKING:
 
 API = "/api/v1"
 MAX_ID = 2**63 - 1
-_USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}")
+_PATH_CHANGING = frozenset({"", ".", ".."})
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -31,14 +35,14 @@ def username_of(value: User | str) -> str:
     """Return the username a caller means by a :class:`User` or a username.
 
     Raises:
-        ValueError: when the value is not a user or a well-formed username
-            (3-30 characters of ``[A-Za-z0-9_]``).
+        ValueError: when the value is not a user or a string, or would change the path
+            (empty, ``.``, ``..``, or containing ``/``). Other rules are the service's.
     """
     from microblog._resources.user import User  # noqa: PLC0415 (import cycle)
 
     name = value.username if isinstance(value, User) else value
-    if not isinstance(name, str) or not _USERNAME.fullmatch(name):
-        raise ValueError(f"not a username: {name!r} (3-30 characters of A-Z, a-z, 0-9, _)")
+    if not isinstance(name, str) or name in _PATH_CHANGING or "/" in name:
+        raise ValueError(f"not a username: {name!r} (a string naming one path segment)")
     return name
 
 

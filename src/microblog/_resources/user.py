@@ -171,8 +171,9 @@ class User(_base.Resource):
 class UserManager:
     """``client.users``: sign up, look up and list users.
 
-    Wherever a user is named, a :class:`User` or a username is accepted. Malformed
-    usernames raise :class:`ValueError` before any request.
+    Wherever a user is named, a :class:`User` or a username is accepted. A username that
+    could change the request's path raises :class:`ValueError` before any request; every
+    other rule is the service's.
     """
 
     __slots__ = ("_client", "_me")
@@ -192,10 +193,13 @@ class UserManager:
         """Sign up a new user (no authentication needed).
 
         Raises:
-            ValueError: a malformed username, before any request.
+            ValueError: a username that is not a string, before any request.
+            microblog.ValidationError: the service refused a field (``errors`` says which).
             microblog.ConflictError: the username is taken.
         """
-        body = {"username": username_of(username), "password": password}
+        if not isinstance(username, str):
+            raise ValueError(f"not a username: {username!r} (a string)")
+        body = {"username": username, "password": password}
         body |= {k: v for k, v in (("display_name", display_name), ("bio", bio)) if v is not None}
         response = self._client._request("POST", f"{API}/users", json=body)
         return User._from_response(self._client, response)

@@ -10,7 +10,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 import microblog
-from microblog._transport import ClientAdapter
+from microblog._send import ClientAdapter
 
 from .engine_support import BASE
 

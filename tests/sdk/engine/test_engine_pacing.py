@@ -82,18 +82,29 @@ def test_a_spent_quota_raises_when_asked_not_to_wait(
     assert fake_time.sleeps == []
 
 
-@pytest.mark.parametrize(
-    "retry", [microblog.Retry(max_retry_after=10), microblog.Retry(deadline=5)]
-)
-def test_a_reset_past_the_cap_or_deadline_raises(
-    mock: responses.RequestsMock, make_client: MakeClient, retry: microblog.Retry
+def test_a_reset_past_the_deadline_raises_without_a_request(
+    mock: responses.RequestsMock, make_client: MakeClient
 ) -> None:
     mock.add("GET", URL, json={}, headers={"RateLimit": '"default";r=0;t=30'})
-    client = make_client(retry=retry)
+    client = make_client(retry=microblog.Retry(deadline=5))
     client._request("GET", "/api/v1/me")
 
     with pytest.raises(microblog.RateLimitError):
         client._request("GET", "/api/v1/me")
+    assert len(mock.calls) == 1
+
+
+def test_a_reset_past_the_cap_is_not_believed_and_the_service_is_asked(
+    mock: responses.RequestsMock, make_client: MakeClient, fake_time: FakeTime
+) -> None:
+    mock.add("GET", URL, json={}, headers={"RateLimit": '"default";r=0;t=30'})
+    client = make_client(retry=microblog.Retry(max_retry_after=10))
+    client._request("GET", "/api/v1/me")
+
+    client._request("GET", "/api/v1/me")
+
+    assert len(mock.calls) == 2
+    assert fake_time.sleeps == []
 
 
 def test_the_quota_clears_once_its_reset_has_passed(fake_time: FakeTime) -> None:

@@ -29,6 +29,7 @@ EXPECTED = {
     "RateLimitError",
     "PaginationError",
     "ResponseDecodeError",
+    "ResponseTooLargeError",
     "Retry",
     "RetryEvent",
     "ServerError",

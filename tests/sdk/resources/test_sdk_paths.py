@@ -11,15 +11,12 @@ from microblog._resources._paths import micropost_id_of, segment, user_path, use
 
 from .resources_fakes import FakeClient, FakeResponse, post_json, user_json
 
-BAD_USERNAMES: list[Any] = [
-    "",
+# Only what would change the request's path, or is not a string, is refused locally.
+BAD_USERNAMES: list[Any] = ["", ".", "..", "a/b", "../me", "/", "dana/", None, 5, True, b"dana"]
+# Everything else is the service's to judge (it answers 404 or 422): sent, quoted whole.
+SERVICE_JUDGES = [
     " ",
     "  dana",
-    "dana ",
-    ".",
-    "..",
-    "a/b",
-    "../me",
     "da",
     "x" * 31,
     "da\u00f1a",
@@ -27,17 +24,24 @@ BAD_USERNAMES: list[Any] = [
     "da-na",
     "dana%2F",
     "dana\n",
-    None,
-    5,
-    True,
-    b"dana",
+    "...",
+    "a\\b",
+    "?x",
+    "#",
 ]
 BAD_IDS: list[Any] = [0, -1, True, False, 2**63, "", " 5", "5 ", "5.0", "abc", "..", "/", 5.0, None]
 
 
-@pytest.mark.parametrize("value", ["dan", "Dana_01", "x" * 30])
-def test_well_formed_usernames_pass(value: str) -> None:
+@pytest.mark.parametrize("value", ["dan", "Dana_01", "x" * 30, *SERVICE_JUDGES])
+def test_usernames_that_keep_the_path_pass_for_the_service_to_judge(value: str) -> None:
     assert username_of(value) == value
+
+
+@pytest.mark.parametrize("value", SERVICE_JUDGES)
+def test_a_username_the_service_judges_is_quoted_into_one_segment(value: str) -> None:
+    path = user_path(username_of(value))
+    assert path.count("/") == 4
+    assert path.rsplit("/", 1)[1] == segment(value)
 
 
 @pytest.mark.parametrize("value", BAD_USERNAMES)
@@ -77,7 +81,6 @@ def test_no_request_is_made_for_a_malformed_username(value: Any) -> None:
     for call in (
         lambda: client.users.get(value),
         lambda: client.users.get(value, lazy=True),
-        lambda: client.users.create(username=value, password="secret-password"),
         lambda: client.microposts.list(value),
         lambda: client.microposts.create("hi", referenced=value),
     ):
@@ -85,6 +88,26 @@ def test_no_request_is_made_for_a_malformed_username(value: Any) -> None:
             call()
 
     assert client.calls == []
+
+
+@pytest.mark.parametrize("value", [None, 5, True, b"dana"])
+def test_a_sign_up_refuses_only_a_username_that_is_not_a_string(value: Any) -> None:
+    client = FakeClient()
+
+    with pytest.raises(ValueError, match="not a username"):
+        client.users.create(username=value, password="secret-password")
+
+    assert client.calls == []
+
+
+@pytest.mark.parametrize("value", ["x", "", "a/b", "  "])
+def test_a_sign_up_sends_any_string_for_the_service_to_judge(value: str) -> None:
+    client = FakeClient()
+    client.reply("POST", "/api/v1/users", FakeResponse(user_json("dana")))
+
+    client.users.create(username=value, password="secret-password")
+
+    assert client.calls[0].json["username"] == value
 
 
 @pytest.mark.parametrize("value", BAD_IDS)

@@ -197,7 +197,7 @@ def test_create_many_is_one_request(http: responses.RequestsMock, client: microb
     assert sent(http.calls[-1]) == {"items": [{"text": "a"}, {"text": "b"}, {"text": "c"}]}
 
 
-@pytest.mark.parametrize("bad", ["", " ", ".", "..", "a/b", "bo"])
+@pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "/"])
 def test_malformed_names_make_no_request(
     http: responses.RequestsMock, client: microblog.Client, bad: str
 ) -> None:
