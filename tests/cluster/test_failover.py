@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import pytest
-
 import microblog
 from tests.cluster.conftest import PASSWORD, Cluster
 
@@ -113,23 +111,10 @@ def test_a_crash_and_a_rolling_restart_are_invisible_to_sdk_users(healthy: Clust
         missing = set(worker.acknowledged.items()) - set(stored)
         assert missing == set(), f"acknowledged but missing: {missing}"
     errors = [error for worker in workers for _, error in worker.errors]
-    if errors and all(_orphaned_claim(error) for error in errors):
-        # A create running on the killed node had claimed its Idempotency-Key; its retry
-        # on another node (HAProxy's redispatch, or the SDK's own) is answered 409
-        # idempotency_in_progress with Retry-After: 1 until the claim's lease lapses (3 s
-        # here, MICROBLOG_IDEMPOTENCY_LEASE), and is taken over after it: the server half
-        # (svc-core) is in. This SDK raises the 409 instead of retrying it after its
-        # Retry-After; that is the sdk-pipeline branch (issue 10), not yet on main. Once
-        # it is, this branch goes and the test must pass with no error.
-        pytest.xfail(
-            f"{len(errors)} create(s) got 409 idempotency_in_progress (a claim of the killed "
-            "node within its lease); the SDK does not retry it yet (sdk-pipeline, issue 10)"
-        )
+    # A create running on the killed node had claimed its Idempotency-Key: its retries
+    # get 409 idempotency_in_progress until the claim's lease lapses, then take it over;
+    # the SDK retries that 409 after its Retry-After, so no error reaches its caller.
     assert errors == []
-
-
-def _orphaned_claim(error: BaseException) -> bool:
-    return isinstance(error, microblog.ConflictError) and error.code == "idempotency_in_progress"
 
 
 def test_a_database_restart_fails_calls_only_as_503_and_everything_resumes(
