@@ -118,18 +118,21 @@ def test_the_workers_shared_socket_is_tcp_so_accepted_ones_get_nodelay() -> None
 def test_serve_with_workers_answers_keep_alive_calls_without_the_delayed_ack_stall(
     database: str,
 ) -> None:
-    # Without TCP_NODELAY each response with a body waits ~40 ms for the client's delayed
-    # ACK: 20 calls would take 800 ms or more. With it, they take a few milliseconds each.
+    # Without TCP_NODELAY every response with a body waits ~40 ms for the client's delayed
+    # ACK, each call, whatever the load. With it, a call takes a few milliseconds. So the
+    # fastest of 20 calls tells them apart: a loaded machine slows some calls (the total
+    # was a flaky signal at load 8-10 on 2 cores), not every one of them.
     with serving("--workers", "2") as base, requests.Session() as session:
         assert session.get(f"{base}/api/version", timeout=5).status_code == 200
-        started = time.perf_counter()
+        fastest = float("inf")
         for _ in range(20):
+            started = time.perf_counter()
             response = session.get(f"{base}/api/version", timeout=5)
+            fastest = min(fastest, time.perf_counter() - started)
             assert response.status_code == 200
             assert response.content
-        elapsed = time.perf_counter() - started
 
-    assert elapsed < 0.4
+    assert fastest < 0.035
 
 
 def test_migrate_upgrades_to_head(database: str, capsys: pytest.CaptureFixture[str]) -> None:
