@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy import Engine
 
+    from microblog_server.persistence.redis_revocations import RedisRevocations
     from microblog_server.services.clock import Clock
 
 __all__ = ["STORAGE_UNAVAILABLE", "build_services", "create_app"]
@@ -68,7 +69,11 @@ def build_services(
             return False
         return True
 
+    shared = shared_state(settings)
+
     def close() -> None:
+        if shared is not None:
+            shared.close()
         if owned:
             db.dispose()
 
@@ -79,7 +84,20 @@ def build_services(
         check_database=check_database,
         close=close,
         unavailable=STORAGE_UNAVAILABLE,
+        revocations=shared,
+        check_redis=shared.check if shared is not None else None,
     )
+
+
+def shared_state(settings: Settings) -> RedisRevocations | None:
+    """Return the revocation channel of ``settings.redis_url``, or ``None`` without one."""
+    if settings.redis_url is None:
+        return None
+    from microblog_server.persistence.redis_revocations import (  # noqa: PLC0415 - the redis extra
+        RedisRevocations,
+    )
+
+    return RedisRevocations(settings.redis_url)
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:

@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="migrate the database, then serve the API with uvicorn",
-        description="Apply pending migrations, then serve the API with uvicorn.",
+        description="Apply pending migrations (unless MICROBLOG_AUTO_MIGRATE=false), then "
+        "serve the API with uvicorn.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -128,14 +129,17 @@ def _serve(args: argparse.Namespace) -> int:
     from microblog_server.settings import Settings  # noqa: PLC0415
 
     settings = Settings()
-    upgrade(settings.database_url)
-    # The workers build their apps from the environment: the schema is ready, and they
-    # must all sign with the same key even when none was configured.
+    if settings.auto_migrate:
+        upgrade(settings.database_url)
+    # Several nodes on one database set MICROBLOG_AUTO_MIGRATE=false and migrate once,
+    # before they start (docs/deployment.md). The workers build their apps from the
+    # environment: the schema is ready, and they must all sign with the same key even
+    # when none was configured.
     os.environ["MICROBLOG_AUTO_MIGRATE"] = "false"
     if settings.secret_key is None:
         logger.warning("MICROBLOG_SECRET_KEY is not set: a random key lasts until shutdown")
         os.environ["MICROBLOG_SECRET_KEY"] = secrets.token_urlsafe(32)
-    if args.workers > 1 and settings.rate_limit_storage.startswith("memory"):
+    if args.workers > 1 and settings.resolved_rate_limit_storage().startswith("memory"):
         logger.warning("rate limit counters are per worker with memory:// storage")
     options: dict[str, Any] = {
         "factory": True,

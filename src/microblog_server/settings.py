@@ -56,7 +56,12 @@ class Settings(BaseSettings):
         rate_limit_login: Per client address at ``/token``.
         rate_limit_login_account: Failed logins per account (across addresses), ``"N/S"``
             or ``"off"``; an address that logged in to the account before is never held back.
-        rate_limit_storage: A ``limits`` storage URI (``memory://`` or ``redis://...``).
+        rate_limit_storage: A ``limits`` storage URI (``memory://`` or ``redis://...``);
+            when not set it is ``redis_url`` if that is set, else ``memory://``. Read it
+            through :meth:`resolved_rate_limit_storage`.
+        redis_url: ``redis://host:port/db``, the state several service nodes share:
+            rate-limit counters and token revocations (docs/deployment.md). ``None``
+            (the default) keeps both in each process.
         max_body_bytes: Largest accepted request body.
         auto_migrate: Upgrade the database schema when the services are built.
         idempotency_ttl: Seconds an Idempotency-Key record is kept.
@@ -93,6 +98,7 @@ class Settings(BaseSettings):
     rate_limit_login: str = "10/60"
     rate_limit_login_account: str = "5/60"
     rate_limit_storage: str = "memory://"
+    redis_url: str | None = None
     max_body_bytes: int = Field(default=65536, gt=0)
     auto_migrate: bool = True
     idempotency_ttl: int = Field(default=86400, gt=0)
@@ -115,6 +121,14 @@ class Settings(BaseSettings):
     @classmethod
     def _rate_is_n_per_s(cls, value: str) -> str:
         return _check_rate(value)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            msg = "MICROBLOG_REDIS_URL is redis://host:port/db (or rediss://, unix://)"
+            raise ValueError(msg)
+        return value
 
     @field_validator("public_base_url")
     @classmethod
@@ -162,6 +176,16 @@ class Settings(BaseSettings):
             )
             self._generated_key = secrets.token_urlsafe(32)
         return self._generated_key
+
+    def resolved_rate_limit_storage(self) -> str:
+        """Return where rate-limit counters live.
+
+        ``MICROBLOG_RATE_LIMIT_STORAGE`` when set, else ``MICROBLOG_REDIS_URL`` when set
+        (one quota across every node that shares it), else ``memory://``.
+        """
+        if "rate_limit_storage" in self.model_fields_set or self.redis_url is None:
+            return self.rate_limit_storage
+        return self.redis_url
 
     @classmethod
     def for_tests(cls, **overrides: object) -> Settings:

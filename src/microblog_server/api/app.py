@@ -20,6 +20,7 @@ from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, par
 from microblog_server.api.request_id import RequestIdMiddleware
 from microblog_server.api.routers import feeds, follows, meta, microposts, token, users
 from microblog_server.api.security_headers import SecurityHeadersMiddleware
+from microblog_server.api.unavailable import OutageLog, UnavailableMiddleware
 from microblog_server.version import package_version
 
 if TYPE_CHECKING:
@@ -79,13 +80,15 @@ def build_app(
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
+    # Before the handlers: they and the middleware below log an outage in one place.
+    app.state.outage = OutageLog()
     install_handlers(app, unavailable=services.unavailable)
 
     limits = RateLimits(
         user=parse_quota(settings.rate_limit),
         anonymous=parse_quota(settings.rate_limit_anonymous),
         login=parse_quota(settings.rate_limit_login),
-        storage_uri=settings.rate_limit_storage,
+        storage_uri=settings.resolved_rate_limit_storage(),
     )
     app.state.login_throttle = LoginThrottle(
         parse_quota(settings.rate_limit_login_account), limits.storage_uri
@@ -97,6 +100,10 @@ def build_app(
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
+    # Outside every middleware that reaches the storage (the token check, the
+    # Idempotency-Key store), inside the ones that shape every response (security
+    # headers, X-Request-ID), so a 503 for an outage carries them too.
+    app.add_middleware(UnavailableMiddleware, errors=services.unavailable, outage=app.state.outage)
     app.add_middleware(
         HostMiddleware,
         public_base_url=settings.public_base_url,

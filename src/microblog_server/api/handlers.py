@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from microblog_server.api.asgi import request_id_of
 from microblog_server.api.log_text import loggable
 from microblog_server.api.problems import ProblemError, problem_response
+from microblog_server.api.unavailable import OutageLog, unavailable_problem
 from microblog_server.domain import (
     Busy,
     Conflict,
@@ -42,7 +43,6 @@ __all__ = ["WWW_AUTHENTICATE", "install_handlers", "pointer_errors", "problem_fr
 logger = logging.getLogger("microblog_server.api")
 
 WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer realm="microblog"')
-RETRY_LATER = (("Retry-After", "5"),)
 
 _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "not_found"),
@@ -174,17 +174,8 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 async def _on_unavailable(request: Request, exc: Exception) -> Response:
     request_id = request_id_of(request.scope)
-    logger.warning(
-        "storage unavailable in %s %s (request %s): %s",
-        loggable(request.method),
-        loggable(request.url.path),
-        request_id,
-        type(exc).__name__,
-    )
-    problem = ProblemError(
-        503, "unavailable", "the database is unavailable; retry later", headers=RETRY_LATER
-    )
-    response = problem_response(problem, request_id)
+    request.app.state.outage.failed(exc, f"{request.method} {request.url.path}")
+    response = problem_response(unavailable_problem(), request_id)
     response.headers["X-Request-ID"] = request_id
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -216,6 +207,8 @@ def install_handlers(app: FastAPI, unavailable: tuple[type[Exception], ...] = ()
         unavailable: Exception types that mean "the storage does not answer" (503).
     """
     app.state.unavailable_errors = unavailable
+    if not hasattr(app.state, "outage"):
+        app.state.outage = OutageLog()
     for kind in unavailable:
         app.add_exception_handler(kind, _on_unavailable)
     app.add_exception_handler(ProblemError, _on_problem)

@@ -12,7 +12,8 @@ most one window after the failures stop), and an address that logged in to the a
 successfully in the last 30 days is never held back by the account's budget (only by the
 per-address quota), so the owner's usual address keeps working during an attack. The
 counters live in the rate limit storage (``memory://`` or Redis), shared by every
-process that shares it.
+process that shares it (with ``MICROBLOG_REDIS_URL``, every node), and per process while
+that storage does not answer (:class:`~microblog_server.api.limiter.FallbackLimiter`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ import time
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItemPerDay
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.problems import ProblemError
 from microblog_server.domain import username_key
 
@@ -54,7 +54,9 @@ class LoginThrottle:
     ) -> None:
         self.quota = quota
         self.clock = clock
-        self.limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
+        # The same fallback as the other limits: while a shared storage (Redis) does not
+        # answer, the budget counts per process instead of failing the login.
+        self.limiter = FallbackLimiter(storage_uri)
 
     def check(self, username: str, address: str) -> None:
         """Refuse a login to an account whose budget of failures is spent.

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 
 from microblog_server.api.asgi import send_problem
 from microblog_server.api.caller import caller_of
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
@@ -100,7 +99,7 @@ class RateLimitMiddleware:
         self.app = app
         self.limits = limits
         self.clock = clock
-        self.limiter = FixedWindowRateLimiter(storage_from_string(limits.storage_uri))
+        self.limiter = FallbackLimiter(limits.storage_uri)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""

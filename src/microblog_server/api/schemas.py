@@ -292,7 +292,7 @@ class Health(BaseModel):
         }
     )
 
-    status: Literal["pass", "fail"]
+    status: Literal["pass", "warn", "fail"]
     checks: dict[str, list[dict[str, object]]] = Field(default_factory=dict)
 
 

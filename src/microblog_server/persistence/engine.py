@@ -8,6 +8,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from microblog_server.persistence.write_gate import WriteGate
+
 if TYPE_CHECKING:
     from microblog_server.settings import Settings
 
@@ -58,7 +60,21 @@ def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
         options["max_overflow"] = 0
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _configure_sqlite)
-    event.listen(engine, "begin", _begin)
+    if in_memory:
+        event.listen(engine, "begin", _begin)
+        return engine
+    gate = WriteGate(timeout=busy_timeout)
+
+    def begin_queued(connection: Connection) -> None:
+        if not connection.get_execution_options().get(READ_ONLY):
+            gate.enter(connection.connection.info)
+        _begin(connection)
+
+    def checkin(_dbapi_connection: Any, connection_record: Any) -> None:
+        gate.leave(connection_record.info)
+
+    event.listen(engine, "begin", begin_queued)
+    event.listen(engine.pool, "checkin", checkin)
     return engine
 
 

@@ -13,7 +13,7 @@ from microblog_server.services.held_transaction import HoldingUnitOfWorkFactory
 from microblog_server.services.idempotency import IdempotencyService
 from microblog_server.services.microposts import MicropostService
 from microblog_server.services.passwords import BoundedPasswords, PasswordHasher, Passwords
-from microblog_server.services.token_cache import TokenCache
+from microblog_server.services.token_cache import Revocations, TokenCache
 from microblog_server.services.users import UserService
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ class Services:
         passwords: The password hasher.
         clock: The time source.
         check_database: Tells whether the database answers (for ``/health``).
+        check_redis: Tells whether the shared state (Redis) answers; ``None`` when the
+            service shares none.
         close: Releases the database connections.
         unavailable: The storage's exceptions that mean it is unreachable (a 503).
     """
@@ -64,6 +66,7 @@ class Services:
     passwords: PasswordHasher
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
+    check_redis: Callable[[], bool] | None = None
     close: Callable[[], None] = field(default=_nothing)
     unavailable: tuple[type[Exception], ...] = ()
 
@@ -76,6 +79,8 @@ def wire_services(
     check_database: Callable[[], bool] = _always_ok,
     close: Callable[[], None] = _nothing,
     unavailable: tuple[type[Exception], ...] = (),
+    revocations: Revocations | None = None,
+    check_redis: Callable[[], bool] | None = None,
 ) -> Services:
     """Build every service over one unit-of-work factory.
 
@@ -86,6 +91,8 @@ def wire_services(
         check_database: Health probe of the storage.
         close: Releases the storage.
         unavailable: The storage's exceptions that mean it is unreachable.
+        revocations: Shares token revocations with the other nodes (Redis).
+        check_redis: Health probe of the shared state.
 
     Returns:
         The services.
@@ -99,7 +106,7 @@ def wire_services(
         ),
         limit=settings.password_hash_concurrency,
     )
-    tokens = TokenCache(now, seconds=settings.auth_cache_seconds)
+    tokens = TokenCache(now, seconds=settings.auth_cache_seconds, revocations=revocations)
     # The services share one factory that can hold a keyed request's transaction; the
     # idempotency claims themselves must commit at once, on their own.
     claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
@@ -128,6 +135,7 @@ def wire_services(
         passwords=passwords,
         clock=now,
         check_database=check_database,
+        check_redis=check_redis,
         close=close,
         unavailable=unavailable,
     )

@@ -1,8 +1,9 @@
 """The service's own endpoints: health (RFC draft-inadarei-api-health-check) and version."""
 
 import time
+from collections.abc import Callable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -31,27 +32,50 @@ class HealthResponse(JSONResponse):
     summary="Health, with the database",
     responses={503: {"description": "The database does not answer", "model": Health}},
 )
-async def health(services: ServicesDep) -> HealthResponse:
-    """Check the database; 200 ``pass`` or 503 ``fail`` with ``Retry-After``."""
+async def health(services: ServicesDep, request: Request) -> HealthResponse:
+    """Check the database (and Redis when shared); 200 ``pass``/``warn`` or 503 ``fail``.
+
+    Without the database the node cannot serve: ``fail``, so a load balancer takes it
+    out. Without Redis it still serves, each node on its own (rate limits per node, every
+    token checked in the database): ``warn``, and it stays in.
+    """
+    database = await _probe(services.check_database)
+    if database["status"] == "pass":
+        request.app.state.outage.answered()
+    checks = {"database:responseTime": [database]}
+    status = "pass" if database["status"] == "pass" else "fail"
+    if services.check_redis is not None:
+        redis = await _probe(services.check_redis)
+        if redis["status"] != "pass":
+            redis["status"] = "warn"
+            redis["output"] = REDIS_FALLBACK
+            status = "warn" if status == "pass" else status
+        checks["redis:responseTime"] = [redis]
+    body = Health(status=status, checks=checks)
+    headers = {"Cache-Control": "no-store"}
+    if status == "fail":
+        headers["Retry-After"] = "5"
+    return HealthResponse(
+        body.model_dump(),
+        status_code=503 if status == "fail" else 200,
+        headers=headers,
+    )
+
+
+#: What a node does while Redis does not answer (docs/deployment.md).
+REDIS_FALLBACK = (
+    "Redis does not answer: rate limits count per node, and every token is checked in the database"
+)
+
+
+async def _probe(check: Callable[[], bool]) -> dict[str, object]:
     started = time.perf_counter()
     try:
-        ok = await run_in_threadpool(services.check_database)
+        ok = await run_in_threadpool(check)
     except Exception:  # noqa: BLE001 - any failure of the probe means "fail"
         ok = False
     elapsed = round((time.perf_counter() - started) * 1000, 3)
-    status = "pass" if ok else "fail"
-    body = Health(
-        status=status,
-        checks={
-            "database:responseTime": [
-                {"status": status, "observedValue": elapsed, "observedUnit": "ms"}
-            ]
-        },
-    )
-    headers = {"Cache-Control": "no-store"}
-    if not ok:
-        headers["Retry-After"] = "5"
-    return HealthResponse(body.model_dump(), status_code=200 if ok else 503, headers=headers)
+    return {"status": "pass" if ok else "fail", "observedValue": elapsed, "observedUnit": "ms"}
 
 
 @router.get(

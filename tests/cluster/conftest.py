@@ -1,0 +1,184 @@
+"""The test cluster: PostgreSQL, Redis, three service nodes and HAProxy, once for the folder.
+
+Skipped, saying why, where PostgreSQL, redis-server or HAProxy is missing and cannot be
+installed (root with apt-get installs them, as ``.ci/run`` does).
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.cluster.harness import (
+    HAProxy,
+    Node,
+    Postgres,
+    Redis,
+    UnavailableError,
+    deployment_python,
+    ensure_installed,
+    free_port,
+    http_status,
+    node_settings,
+    wait_for,
+)
+
+PASSWORD = "cluster-password"
+#: What the tests change from deploy/node.env: cheap password hashing, and quotas that
+#: 16 threads of load do not reach (the quota test starts its own nodes).
+TEST_SETTINGS = {
+    "MICROBLOG_RATE_LIMIT": "100000/60",
+    "MICROBLOG_RATE_LIMIT_ANONYMOUS": "off",
+    "MICROBLOG_RATE_LIMIT_LOGIN": "off",
+    "MICROBLOG_PASSWORD_HASH_TIME_COST": "1",
+    "MICROBLOG_PASSWORD_HASH_MEMORY_COST": "8",
+    "MICROBLOG_PASSWORD_HASH_PARALLELISM": "1",
+    # A claim whose node died lapses after 2 s (not 30): a create retried on another node
+    # takes its Idempotency-Key over within the SDK's default retries (3, each after the
+    # 409's Retry-After: 1), so the failover test's SDK users see no error.
+    "MICROBLOG_IDEMPOTENCY_LEASE": "2",
+}
+_names = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder ``cluster``."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.cluster)
+
+
+@dataclass
+class Cluster:
+    """The running parts, and helpers to use them."""
+
+    postgres: Postgres
+    redis: Redis
+    nodes: list[Node]
+    balancer: HAProxy
+    python: str
+    extra: list[Node] = field(default_factory=list)
+
+    def node(self, **overrides: str) -> Node:
+        """Start one more node on the same PostgreSQL and Redis (stopped at the end)."""
+        settings = node_settings(
+            self.postgres,
+            self.redis,
+            public_base_url=self.balancer.url,
+            **{**TEST_SETTINGS, **overrides},
+        )
+        node = Node(f"extra{len(self.extra)}", self.python, settings)
+        self.extra.append(node)
+        node.start(wait=False)
+        return node
+
+    def sign_up(self, base_url: str | None = None) -> tuple[str, str]:
+        """Create a fresh user; return (username, token)."""
+        base = base_url or self.balancer.url
+        username = f"cl_{int(time.time()) % 100000}_{next(_names)}"
+        created = requests.post(
+            f"{base}/api/v1/users", json={"username": username, "password": PASSWORD}, timeout=30
+        )
+        assert created.status_code == 201, created.text
+        return username, self.log_in(username, base)
+
+    def log_in(self, username: str, base_url: str | None = None) -> str:
+        """Return a new token for ``username``."""
+        base = base_url or self.balancer.url
+        form = {"grant_type": "password", "username": username, "password": PASSWORD}
+        response = requests.post(f"{base}/api/v1/token", data=form, timeout=30)
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    def heal(self) -> None:
+        """Bring every part back up and wait until HAProxy routes to every node again."""
+        restarted = False
+        if self.postgres.process is None:
+            self.postgres.start()
+            restarted = True
+        if self.redis.process is None:
+            self.redis.start()
+            restarted = True
+        for node in self.nodes:
+            if node.process is None or node.process.poll() is not None:
+                node.process = None
+                node.start()
+                restarted = True
+        for node in self.nodes:
+            wait_for(
+                lambda node=node: http_status(f"{node.url}/health") == 200,  # type: ignore[misc]
+                timeout=30,
+                what=f"{node.name} health",
+            )
+        if restarted:
+            time.sleep(2.5)  # HAProxy: 2 passing checks 1 s apart, plus a margin
+
+
+@pytest.fixture(scope="package")
+def cluster() -> Iterator[Cluster]:
+    """PostgreSQL, Redis, three nodes (on the locked dependencies) and HAProxy.
+
+    Package-scoped: torn down when this folder's tests are done, so its processes do not
+    load the machine under the rest of the suite (timing-sensitive tests among them).
+    """
+    try:
+        ensure_installed()
+    except UnavailableError as reason:
+        pytest.skip(f"no test cluster: {reason}")
+    cache = Path(tempfile.gettempdir()) / "microblog-cluster-cache"
+    cache.mkdir(exist_ok=True)
+    python = deployment_python(cache)
+    postgres, redis = Postgres(), Redis()
+    nodes: list[Node] = []
+    balancer: HAProxy | None = None
+    running: Cluster | None = None
+    try:
+        postgres.create()
+        redis.start()
+        lb_port = free_port()  # known before the nodes: their links name the balancer
+        settings = node_settings(
+            postgres, redis, public_base_url=f"http://127.0.0.1:{lb_port}", **TEST_SETTINGS
+        )
+        # Migrations once, before any node starts (the nodes do not migrate).
+        env = {**settings, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+        subprocess.run(
+            [python, "-m", "microblog_server", "migrate"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
+        for node in nodes:
+            node.start(wait=False)
+        for node in nodes:
+            node.wait_live()
+        balancer = HAProxy(nodes, port=lb_port)
+        balancer.start()
+        running = Cluster(postgres, redis, nodes, balancer, python)
+        yield running
+    finally:
+        if balancer is not None:
+            balancer.stop()
+            balancer.log_path.unlink(missing_ok=True)
+        for node in [*nodes, *(running.extra if running else [])]:
+            node.stop()
+            node.log_path.unlink(missing_ok=True)
+        redis.stop()
+        postgres.destroy()
+
+
+@pytest.fixture
+def healthy(cluster: Cluster) -> Cluster:
+    """The cluster with every part up (a test before may have stopped one)."""
+    cluster.heal()
+    return cluster
