@@ -104,7 +104,7 @@ def test_the_server_command_without_the_extra_says_which_to_install() -> None:
 
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
-    assert "pip install 'microblog[server]'" in line
+    assert "pip install '.[server]'" in line
     assert "pydantic" in line
     assert "Traceback" not in result.stderr
 
@@ -120,5 +120,6 @@ def test_the_local_server_without_the_extra_says_which_to_install() -> None:
 
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.splitlines()
-    assert line.startswith("LocalServer needs the server extra: pip install 'microblog[server]'")
+    assert line.startswith("LocalServer needs the server extra: in a clone of the repository,")
+    assert "pip install '.[server]'" in line
     assert result.stderr == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import time
 from typing import TYPE_CHECKING, Any, Self
 
@@ -46,6 +47,8 @@ class _Unchanged:
 
 _UNSET: Any = _Unchanged()
 _API_ROOT = "/api/v1"
+# What a bearer token may be in a header: visible ASCII, at least one character.
+_TOKEN_TEXT = re.compile(r"[!-~]+")
 
 
 def _service_root(base_url: str) -> str:
@@ -327,9 +330,12 @@ class Client:
         )
         body = response.data
         token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
+        # The token goes into every later request's Authorization header: anything but
+        # visible ASCII (a CR/LF, a U+2028) would break that header, so it is the server's
+        # broken answer now, not a ValueError from deep inside requests later.
+        if not isinstance(token, str) or not _TOKEN_TEXT.fullmatch(token):
             raise ResponseDecodeError(
-                "the token response has no access_token",
+                "the token response has no usable access_token",
                 status_code=response.status_code,
                 request_id=response.request_id,
             )

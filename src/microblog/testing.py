@@ -2,8 +2,8 @@
 
 :class:`LocalServer` serves the microblog API on ``127.0.0.1`` and a free port from a
 background thread, over a throw-away SQLite database in a temporary directory. It needs
-the ``server`` extra (``pip install "microblog[server]"``), imported only when a server
-starts, so ``import microblog`` never does.
+the ``server`` extra (``pip install '.[server]'`` in a clone of the repository), imported
+only when a server starts, so ``import microblog`` never does.
 
 Example::
 
@@ -137,9 +137,9 @@ class LocalServer:
                 from microblog_server.settings import Settings  # noqa: PLC0415
             except ModuleNotFoundError as error:
                 raise LocalServerError(
-                    "LocalServer needs the server extra: pip install 'microblog[server]'"
-                    f" (from a clone of the repository: pip install '.[server]');"
-                    f" missing: {error.name}"
+                    "LocalServer needs the server extra: in a clone of the repository,"
+                    " pip install '.[server]' (once microblog is released:"
+                    f" pip install 'microblog[server]'); missing: {error.name}"
                 ) from None
 
             directory = tempfile.TemporaryDirectory(prefix="microblog-test-")

@@ -47,8 +47,9 @@ SERVER_EXTRA_MODULES = (
     "limits",
 )
 MISSING_EXTRA = (
-    "microblog-server: the service needs the server extra: pip install 'microblog[server]'"
-    " (from a clone of the repository: pip install '.[server]'); missing: {missing}"
+    "microblog-server: the service needs the server extra: in a clone of the repository,"
+    " pip install '.[server]' (once microblog is released: pip install 'microblog[server]');"
+    " missing: {missing}"
 )
 
 

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from microblog._pagination import Pager
     from microblog._resources._base import Requester
 
-MAX_BATCH = 100
 _REPR_TEXT = 22
 
 
@@ -149,11 +148,12 @@ class MicropostManager:
             items: Texts, or mappings with ``text`` and optionally ``referenced``.
 
         Raises:
-            ValueError: no items, over 100, or a malformed item, before any request.
+            ValueError: a malformed item (not a text or a mapping with one), before any
+                request. How many items a batch may hold is the service's rule (1-100
+                today): an empty batch is its ``ValidationError``, a larger one its
+                ``APIError`` 413.
         """
         batch = [_item(value) for value in items]
-        if not 1 <= len(batch) <= MAX_BATCH:
-            raise ValueError(f"a batch has 1-{MAX_BATCH} items; got {len(batch)}")
         path = user_path(self._client.users._caller(), "collection", "batch")
         response = self._client._request("POST", path, json={"items": batch})
         with _base.decoding(response):

@@ -295,6 +295,36 @@ def test_a_next_link_to_another_origin_raises_pagination_error(
     assert thief.received == []
 
 
+@pytest.mark.parametrize("link", ["http://[::1", "http://127.0.0.1:99999/x", "http://[fe80::1%x]/"])
+def test_a_next_link_that_is_not_a_url_raises_pagination_error(
+    serve: Serve, make_client: MakeClient, link: str
+) -> None:
+    home = serve(lambda r, c: c.respond(200, {"result": [], "next": link, "previous": None}))
+
+    with pytest.raises(microblog.PaginationError):
+        list(make_client(home.url).users.list())
+
+
+# -- every failure is a MicroblogError: a token that cannot be a header ---------------
+@pytest.mark.parametrize("token", ["abc\r\nX-Evil: 1", "abc\n", "t\u2028k", "t\u00e9", " ", 5])
+def test_a_login_answer_whose_token_cannot_be_sent_is_a_decode_error(
+    serve: Serve, make_client: MakeClient, token: object
+) -> None:
+    def handle(request: Received, conn: Conn) -> None:
+        if request.path == "/api/v1/token":
+            conn.respond(200, {"access_token": token, "token_type": "bearer"})
+        else:
+            conn.respond(200, user_json())
+
+    home = serve(handle)
+    client = make_client(home.url, username="dana", password=CANARY)
+
+    with pytest.raises(microblog.ResponseDecodeError, match="access_token"):
+        client.me()
+
+    assert [request.path for request in home.received] == ["/api/v1/token"]
+
+
 # -- 7. 409 idempotency_in_progress is waited out --------------------------------------
 def test_a_create_still_in_progress_is_retried_after_retry_after_with_the_same_key(
     serve: Serve, make_client: MakeClient, fake_time: FakeTime

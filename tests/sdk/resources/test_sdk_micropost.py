@@ -242,8 +242,6 @@ def test_create_many_is_one_batch_request() -> None:
 @pytest.mark.parametrize(
     "items",
     [
-        [],
-        ["x"] * 101,
         [5],
         [{"txt": "a"}],
         [{"text": "a", "extra": 1}],
