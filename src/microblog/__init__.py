@@ -30,8 +30,9 @@ Errors (all under :class:`MicroblogError`)
 Configuration values
     :class:`Timeout` (per attempt), :class:`Retry` (the retry policy), :class:`RateLimit`
     (client-side pacing), :class:`Hooks` (callbacks on retries, rate-limit waits and new
-    tokens, with :class:`RetryEvent`), and :class:`Quota` (``client.quota``: the service's
-    last rate-limit announcement).
+    tokens, with :class:`RetryEvent`), :class:`Quota` (``client.quota``: the service's
+    last rate-limit announcement), and :class:`Request`/:class:`RawResponse` (what a
+    ``Client(middleware=[...])`` callable sees around each request sent).
 
 Testing
     ``microblog.testing.LocalServer``: the reference service on ``127.0.0.1`` and a free
@@ -66,6 +67,7 @@ from microblog._errors import (
     ValidationError,
 )
 from microblog._hooks import Hooks, RetryEvent
+from microblog._middleware import RawResponse, Request
 from microblog._pagination import Page, Pager
 from microblog._ratelimit import Quota, RateLimit
 from microblog._resources import Micropost, MicropostManager, User, UserManager
@@ -93,6 +95,8 @@ __all__ = [
     "Quota",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
+    "Request",
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "Retry",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from microblog._config import Retry, Timeout
+    from microblog._middleware import Middleware
     from microblog._outcome import Outcome
 
 __all__ = ["Call", "CallPolicy", "Failed", "Retrier"]
@@ -72,14 +73,17 @@ class Failed:
 
 
 class CallPolicy:
-    """A timeout and a retry policy: what a ``with_options`` copy may change."""
+    """Timeouts, a retry policy and middleware: what a ``with_options`` copy may change."""
 
-    __slots__ = ("requests_timeout", "retry", "timeout")
+    __slots__ = ("middleware", "requests_timeout", "retry", "timeout")
 
-    def __init__(self, timeout: Timeout, retry: Retry) -> None:
+    def __init__(
+        self, timeout: Timeout, retry: Retry, middleware: tuple[Middleware, ...] = ()
+    ) -> None:
         self.timeout = timeout
         self.retry = retry
         self.requests_timeout = timeout.as_requests()
+        self.middleware = middleware
 
 
 class Retrier:

@@ -27,9 +27,10 @@ from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
 
+    from microblog._middleware import Middleware
     from microblog._pagination import Pager
     from microblog._ratelimit import Quota
     from microblog._resources import Micropost, User
@@ -59,6 +60,17 @@ def _service_root(base_url: str) -> str:
     if root.endswith(_API_ROOT):
         root = root.removesuffix(_API_ROOT)
     return root
+
+
+def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
+    """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
+    if callable(middleware):
+        raise TypeError("middleware must be a list of callables, e.g. middleware=[mw]")
+    chain = tuple(middleware)
+    for mw in chain:
+        if not callable(mw):
+            raise TypeError(f"middleware must be callables; got {mw!r:.80}")
+    return chain
 
 
 class _Lifetime:
@@ -101,6 +113,9 @@ class Client:
             raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
         sleep: The function that waits (inject in tests).
+        middleware: Callables ``mw(request, call_next) -> RawResponse`` run around every
+            request sent (each attempt), the first one outermost; see
+            :class:`~microblog.Request` and :class:`~microblog.RawResponse`.
 
     Raises:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
@@ -148,6 +163,7 @@ class Client:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        middleware: Sequence[Middleware] = (),
     ) -> None:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
@@ -194,7 +210,7 @@ class Client:
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks
         )
-        self._bind(CallPolicy(policy_timeout, policy_retry))
+        self._bind(CallPolicy(policy_timeout, policy_retry, _middleware(middleware)))
 
     def _bind(self, policy: CallPolicy) -> None:
         self._policy = policy
@@ -255,8 +271,9 @@ class Client:
         timeout: Timeout | float = _UNSET,
         max_retries: int | None = None,
         retry: Retry | None = None,
+        middleware: Sequence[Middleware] = _UNSET,
     ) -> Client:
-        """Return a copy with other timeouts or retries, sharing everything else.
+        """Return a copy with other timeouts, retries or middleware, sharing everything else.
 
         The copy shares the session (connection pool), the login, the cache and the
         pacing state; closing it does not close the pool.
@@ -265,6 +282,8 @@ class Client:
             timeout: New timeouts (a number means both); None is refused.
             max_retries: New retry count (0 turns retries off).
             retry: A new retry policy.
+            middleware: The copy's whole middleware list (replacing, not adding to,
+                this client's; ``[]`` runs none).
 
         Returns:
             The copy.
@@ -278,7 +297,8 @@ class Client:
         copy._owns_session = False
         copy._lifetime = self._lifetime
         copy._closed, copy._is_copy = False, True
-        copy._bind(CallPolicy(new_timeout, new_retry))
+        chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
+        copy._bind(CallPolicy(new_timeout, new_retry, chain))
         return copy
 
     def _request(

@@ -38,6 +38,7 @@ from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
     APITimeoutError,
+    MicroblogError,
     PaginationError,
     RateLimitError,
     ResponseDecodeError,
@@ -47,12 +48,14 @@ from microblog._errors import (
 )
 from microblog._hooks import Hooks, call_hook
 from microblog._logging import logger
+from microblog._middleware import RawResponse, Request, apply, chain, request_of, response_of
 from microblog._outcome import Outcome
 from microblog._ratelimit import ServerQuota, TokenBucket
 from microblog._send import AttemptFailed, Sender
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
+    from microblog._middleware import Middleware
 
 __all__ = ["Response", "Transport"]
 
@@ -113,6 +116,14 @@ def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> 
     for key in [k for k, v in merged.items() if v is None]:
         del merged[key]
     return merged
+
+
+class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
+    """An unanswered request seen by middleware as its public error, carried back out."""
+
+    def __init__(self, failed: Failed) -> None:
+        super().__init__(failed.error)
+        self.failed = failed
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -250,6 +261,8 @@ class Transport:
                 response = self._exchange(call, prepared)
         except AttemptFailed as failed:
             return self._failed(call, failed)
+        except _Answered as answered:
+            return answered.failed
         return self._decode(call, response, cached)
 
     def _pace(self, call: Call) -> None:
@@ -341,9 +354,54 @@ class Transport:
     def _send_one(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
         """Send one request of an attempt: the seam middleware, tracing and breakers wrap.
 
+        Without middleware nothing is wrapped (the default path costs one test).
+
         Raises:
             AttemptFailed: No whole answer arrived.
+            _Answered: The same, seen by middleware as the mapped error.
         """
+        middleware = call.policy.middleware
+        if middleware:
+            return self._through(middleware, call, prepared)
+        return self._send(call, prepared)
+
+    def _through(
+        self,
+        middleware: tuple[Middleware, ...],
+        call: Call,
+        prepared: requests.PreparedRequest,
+    ) -> requests.Response:
+        """Send ``prepared`` through the middleware chain (see ``_middleware.py``)."""
+        request = request_of(prepared)
+        content = request.content
+        sent: list[tuple[RawResponse, requests.Response]] = []
+        unanswered: list[Failed] = []
+
+        def send(request: Request) -> RawResponse:
+            apply(request, prepared, content)
+            try:
+                response = self._send(call, prepared)
+            except AttemptFailed as failed:
+                unanswered.append(self._failed(call, failed))
+                raise unanswered[-1].error from failed.__cause__
+            raw = RawResponse(
+                response.status_code, response.headers, response.content, response.elapsed
+            )
+            sent.append((raw, response))
+            return raw
+
+        try:
+            answer = chain(middleware, send)(request)
+        except MicroblogError as error:
+            if unanswered and error is unanswered[-1].error:
+                raise _Answered(unanswered[-1]) from None
+            raise
+        for raw, response in sent:
+            if raw is answer:
+                return response
+        return response_of(answer, prepared)
+
+    def _send(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
         started = time.perf_counter()
         try:
             response = self.sender.send(

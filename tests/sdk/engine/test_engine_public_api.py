@@ -27,6 +27,8 @@ EXPECTED = {
     "Quota",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
+    "Request",
     "PaginationError",
     "ResponseDecodeError",
     "ResponseTooLargeError",
