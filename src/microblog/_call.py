@@ -50,6 +50,7 @@ class Call:
     started: float
     policy: CallPolicy
     deadline_at: float | None = None
+    template: str | None = None
     attempt: int = 0
     maybe_applied: bool = False
 
@@ -134,11 +135,12 @@ class Retrier:
             )
             if wait is None:
                 raise result.error
-            self._announce(call, retry, wait, result.error)
+            self._announce(call, result, retry, wait)
             self.sleep(wait)
 
-    def _announce(self, call: Call, retry: Retry, delay: float, error: MicroblogError) -> None:
+    def _announce(self, call: Call, result: Failed, retry: Retry, delay: float) -> None:
         path = urlsplit(call.url).path
+        error = result.error
         logger.info(
             "retrying %s %s in %.2f s (attempt %d of %d failed: %s; request id %s)",
             call.method,
@@ -148,6 +150,16 @@ class Retrier:
             retry.max_attempts,
             type(error).__name__,
             call.request_id,
+            extra={
+                "method": call.method,
+                "url_template": call.template,
+                "status": result.outcome.status,
+                "failure": result.outcome.failure,
+                "elapsed_ms": (self.clock() - call.started) * 1000,
+                "attempt": call.attempt,
+                "request_id": call.request_id,
+                "delay_s": delay,
+            },
         )
         event = RetryEvent(call.method, path, call.attempt, delay, call.request_id, error)
         call_hook(self.hooks.on_retry, event)

@@ -47,6 +47,7 @@ class _Unchanged:
 
 _UNSET: Any = _Unchanged()
 _API_ROOT = "/api/v1"
+_TOKEN = f"{_API_ROOT}/token"
 
 
 def _service_root(base_url: str) -> str:
@@ -309,6 +310,7 @@ class Client:
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
         if_match: str | None = None,
+        template: str | None = None,
     ) -> Response:
         """Send one logical call through the pipeline (the seam the managers use).
 
@@ -318,6 +320,7 @@ class Client:
             params: Query parameters; None values are dropped.
             json: The JSON body, if any.
             if_match: An ETag for ``If-Match``.
+            template: The endpoint's URL template (``/api/v1/microposts/{id}``) for logs.
 
         Returns:
             The decoded 2xx response.
@@ -325,7 +328,13 @@ class Client:
         self._check_open()
         try:
             return self._transport.request(
-                self._policy, method, path_or_url, params=params, json=json, if_match=if_match
+                self._policy,
+                method,
+                path_or_url,
+                params=params,
+                json=json,
+                if_match=if_match,
+                template=template,
             )
         except MicroblogError as error:
             # An error raised on purpose says it all in its message (and its __cause__):
@@ -343,7 +352,12 @@ class Client:
         self._check_open()
         form = {"grant_type": "password", "username": username, "password": password}
         response = self._transport.request(
-            self._policy, "POST", "/api/v1/token", data=form, authenticate=False
+            self._policy,
+            "POST",
+            _TOKEN,
+            data=form,
+            authenticate=False,
+            template=_TOKEN,
         )
         body = response.data
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -380,7 +394,7 @@ class Client:
         if auth is None or not auth.has_token:
             return
         try:
-            self._transport.request(self._policy, "DELETE", "/api/v1/token", relogin=False)
+            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_TOKEN)
         except AuthenticationError:
             pass
         finally:

@@ -208,8 +208,12 @@ class Transport:
         if_match: str | None = None,
         authenticate: bool = True,
         relogin: bool = True,
+        template: str | None = None,
     ) -> Response:
         """Perform one logical call with every policy applied.
+
+        ``template`` names the endpoint (``/api/v1/microposts/{id}``) in logs (None: not
+        known; never the raw path, which may hold user data).
 
         Returns:
             The decoded 2xx response.
@@ -239,6 +243,7 @@ class Transport:
             started,
             policy,
             None if deadline is None else started + deadline,
+            template,
         )
         return self.retrier.run(call, self._attempt)
 
@@ -418,17 +423,28 @@ class Transport:
         return response
 
     def _log(
-        self, call: Call, prepared: requests.PreparedRequest, outcome: object, started: float
+        self, call: Call, prepared: requests.PreparedRequest, outcome: int | str, started: float
     ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            failed = isinstance(outcome, str)
             logger.debug(
                 "%s %s -> %s in %.1f ms (attempt %d, request id %s)",
                 call.method,
                 prepared.path_url,
                 outcome,
-                (time.perf_counter() - started) * 1000,
+                elapsed_ms,
                 call.attempt,
                 call.request_id,
+                extra={
+                    "method": call.method,
+                    "url_template": call.template,
+                    "status": None if failed else outcome,
+                    "failure": outcome if failed else None,
+                    "elapsed_ms": elapsed_ms,
+                    "attempt": call.attempt,
+                    "request_id": call.request_id,
+                },
             )
 
     def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
@@ -473,6 +489,13 @@ class Transport:
                 urlsplit(call.url).path,
                 call.attempt,
                 call.request_id,
+                extra={
+                    "method": call.method,
+                    "url_template": call.template,
+                    "status": status,
+                    "attempt": call.attempt,
+                    "request_id": call.request_id,
+                },
             )
             if self.cache is not None:
                 self.cache.discard(response.request.url or "")
