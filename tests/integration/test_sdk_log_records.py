@@ -10,7 +10,7 @@ import pytest
 
 import microblog
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, no_wait
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -36,14 +36,9 @@ TEMPLATES = {
 }
 
 
-def no_wait(_: float) -> None:
-    """The client's sleep: retries go on at once."""
-
-
 @pytest.fixture(autouse=True)
-def no_faults_left(server: LocalServer) -> Iterator[None]:
-    yield
-    server.clear_faults()
+def no_faults_left(faults_cleared: None) -> None:
+    """Every test here leaves no fault behind."""
 
 
 @pytest.fixture

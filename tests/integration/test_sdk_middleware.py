@@ -10,10 +10,10 @@ import pytest
 
 import microblog
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, no_wait
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
     from microblog.testing import LocalServer
 
@@ -47,14 +47,9 @@ class Recorder:
         return response
 
 
-def no_wait(_: float) -> None:
-    """The client's sleep: retries go on at once (never sleep for real)."""
-
-
 @pytest.fixture(autouse=True)
-def no_faults_left(server: LocalServer) -> Iterator[None]:
-    yield
-    server.clear_faults()
+def no_faults_left(faults_cleared: None) -> None:
+    """Every test here leaves no fault behind."""
 
 
 @pytest.fixture
