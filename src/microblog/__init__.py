@@ -25,7 +25,8 @@ Errors (all under :class:`MicroblogError`)
     ``PreconditionFailedError`` 412, ``ValidationError`` 422, ``RateLimitError`` 429,
     ``ServerError`` 5xx), ``ResponseDecodeError`` (a 2xx body that breaks the
     contract), ``PaginationError`` (a ``next`` link that would loop), ``ClientClosedError``
-    (a call on a closed client).
+    (a call on a closed client), ``CircuitOpenError`` (an ``APIConnectionError``: the
+    client's :class:`CircuitBreaker` refused the call without a request).
 
 Configuration values
     :class:`Timeout` (per attempt), :class:`Retry` (the retry policy), :class:`RateLimit`
@@ -45,6 +46,7 @@ Start with ``help(microblog.Client)``; the guides are in the documentation (``do
 import inspect
 import typing
 
+from microblog._breaker import CircuitBreaker
 from microblog._client import Client
 from microblog._config import Retry, Timeout
 from microblog._errors import (
@@ -53,6 +55,7 @@ from microblog._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    CircuitOpenError,
     ClientClosedError,
     ConflictError,
     MicroblogError,
@@ -79,6 +82,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CircuitBreaker",
+    "CircuitOpenError",
     "Client",
     "ClientClosedError",
     "ConflictError",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 import requests
 
 from microblog._auth import BearerAuth
+from microblog._breaker import CircuitBreaker
 from microblog._cache import ETagCache
 from microblog._call import CallPolicy
 from microblog._config import Retry, Timeout
@@ -114,6 +115,10 @@ class Client:
             raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
         sleep: The function that waits (inject in tests).
+        circuit_breaker: A :class:`~microblog.CircuitBreaker`: after its
+            ``failure_threshold`` consecutive calls without a useful answer, calls raise
+            :class:`~microblog.CircuitOpenError` at once until its ``recovery_time``
+            passed (on ``clock``). Off (None) by default; shared by ``with_options`` copies.
         middleware: Callables ``mw(request, call_next) -> RawResponse`` run around every
             request sent (each attempt), the first one outermost; see
             :class:`~microblog.Request` and :class:`~microblog.RawResponse`.
@@ -164,6 +169,7 @@ class Client:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        circuit_breaker: CircuitBreaker | None = None,
         middleware: Sequence[Middleware] = (),
     ) -> None:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
@@ -182,6 +188,8 @@ class Client:
             raise TypeError("max_response_bytes must be an int (bytes)")
         if max_response_bytes < 1:
             raise ValueError("max_response_bytes must be >= 1")
+        if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
+            raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
         if max_retries is not None:
@@ -207,6 +215,7 @@ class Client:
             clock=clock,
             sleep=sleep,
             max_response_bytes=max_response_bytes,
+            breaker=circuit_breaker,
         )
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks
@@ -239,6 +248,11 @@ class Client:
     def max_response_bytes(self) -> int:
         """The largest response body this client reads, in bytes."""
         return self._transport.max_response_bytes
+
+    @property
+    def circuit_breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker this client (and its copies) calls through, or None."""
+        return self._transport.breaker
 
     @property
     def timeout(self) -> Timeout:

@@ -37,7 +37,10 @@ from requests.utils import requote_uri
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
+    APIConnectionError,
+    APIError,
     APITimeoutError,
+    CircuitOpenError,
     MicroblogError,
     PaginationError,
     RateLimitError,
@@ -55,6 +58,7 @@ from microblog._send import AttemptFailed, Sender
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
+    from microblog._breaker import CircuitBreaker
     from microblog._middleware import Middleware
 
 __all__ = ["Response", "Transport"]
@@ -126,6 +130,24 @@ class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
         self.failed = failed
 
 
+def _failed_for_breaker(error: BaseException) -> bool | None:
+    """How a call that raised ``error`` counts for a circuit breaker (see ``_breaker.py``).
+
+    True: no useful answer (unreachable, timed out, 5xx); False: the service answered
+    (4xx, a body that breaks the contract); None: decided before any answer (a refused
+    nested login, the caller's or a middleware's own exception).
+    """
+    if isinstance(error, CircuitOpenError):
+        return None
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, APIError):
+        return error.status_code >= 500
+    if isinstance(error, ResponseDecodeError):
+        return False
+    return None
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     parts.port  # noqa: B018  # raises ValueError for a port that is not a port
@@ -155,6 +177,7 @@ class Transport:
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -170,6 +193,7 @@ class Transport:
         self.sleep = sleep
         self.wall_clock = wall_clock
         self.max_response_bytes = max_response_bytes
+        self.breaker = breaker
         self.retrier = Retrier(
             clock=clock, sleep=sleep, rand=rand, hooks=hooks, wait_on_rate_limit=wait_on_rate_limit
         )
@@ -245,7 +269,27 @@ class Transport:
             None if deadline is None else started + deadline,
             template,
         )
-        return self.retrier.run(call, self._attempt)
+        if self.breaker is None:
+            return self.retrier.run(call, self._attempt)
+        return self._guarded(self.breaker, call)
+
+    def _guarded(self, breaker: CircuitBreaker, call: Call) -> Response:
+        """Run ``call`` if ``breaker`` lets it through, and tell it how the call ended."""
+        wait = breaker._admit(self.clock())
+        if wait is not None:
+            when = f"a trial call may go in {wait:.1f} s" if wait else "a trial call is under way"
+            raise CircuitOpenError(
+                f"not calling {self.base_url}: its circuit breaker is open after"
+                f" {breaker.failures} consecutive calls without an answer ({when})",
+                retry_in=wait,
+            )
+        try:
+            response = self.retrier.run(call, self._attempt)
+        except BaseException as error:
+            breaker._record(failed=_failed_for_breaker(error), now=self.clock())
+            raise
+        breaker._record(failed=False, now=self.clock())
+        return response
 
     def _attempt(self, call: Call) -> Response | Failed:
         try:

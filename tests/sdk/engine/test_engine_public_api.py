@@ -12,6 +12,8 @@ EXPECTED = {
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CircuitBreaker",
+    "CircuitOpenError",
     "Client",
     "ClientClosedError",
     "ConflictError",
