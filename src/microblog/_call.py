@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from microblog._config import Retry, Timeout
     from microblog._middleware import Middleware
+    from microblog._otel import Telemetry
     from microblog._outcome import Outcome
 
 __all__ = ["Call", "CallPolicy", "Failed", "Retrier"]
@@ -53,6 +54,7 @@ class Call:
     template: str | None = None
     attempt: int = 0
     maybe_applied: bool = False
+    sends: int = 0
 
     @property
     def request_id(self) -> str:
@@ -98,7 +100,9 @@ class Retrier:
         rand: Callable[[], float],
         hooks: Hooks,
         wait_on_rate_limit: bool,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self.telemetry = telemetry
         self.clock = clock
         self.sleep = sleep
         self.random = rand
@@ -163,5 +167,9 @@ class Retrier:
         )
         event = RetryEvent(call.method, path, call.attempt, delay, call.request_id, error)
         call_hook(self.hooks.on_retry, event)
+        if self.telemetry is not None:
+            self.telemetry.retried(call, delay, error)
         if isinstance(error, RateLimitError):
             call_hook(self.hooks.on_rate_limit_wait, delay)
+            if self.telemetry is not None:
+                self.telemetry.rate_limit_wait(delay)

@@ -21,6 +21,8 @@ from microblog._errors import (
     ResponseDecodeError,
 )
 from microblog._hooks import Hooks
+from microblog._otel import Telemetry
+from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
 from microblog._send import ClientAdapter
@@ -30,6 +32,9 @@ from microblog._version import __version__
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
+
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
     from microblog._middleware import Middleware
     from microblog._pagination import Pager
@@ -73,6 +78,20 @@ def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
         if not callable(mw):
             raise TypeError(f"middleware must be callables; got {mw!r:.80}")
     return chain
+
+
+def _telemetry(
+    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
+) -> Telemetry | None:
+    """The client's OpenTelemetry instruments, or None without ``opentelemetry-api``."""
+    if otel_available():
+        return Telemetry(tracer_provider, meter_provider)
+    if tracer_provider is not None or meter_provider is not None:
+        raise ImportError(
+            "tracer_provider= and meter_provider= need OpenTelemetry's API:"
+            " pip install 'microblog[otel]'"
+        )
+    return None
 
 
 class _Lifetime:
@@ -122,6 +141,11 @@ class Client:
         middleware: Callables ``mw(request, call_next) -> RawResponse`` run around every
             request sent (each attempt), the first one outermost; see
             :class:`~microblog.Request` and :class:`~microblog.RawResponse`.
+        tracer_provider: The OpenTelemetry ``TracerProvider`` of the client's spans
+            (extra ``microblog[otel]``); default: the global one when
+            ``opentelemetry-api`` is installed, none when it is not.
+        meter_provider: The OpenTelemetry ``MeterProvider`` of the client's metrics;
+            default as for ``tracer_provider``.
 
     Raises:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
@@ -171,6 +195,8 @@ class Client:
         sleep: Callable[[float], None] = time.sleep,
         circuit_breaker: CircuitBreaker | None = None,
         middleware: Sequence[Middleware] = (),
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
@@ -188,6 +214,7 @@ class Client:
             raise TypeError("max_response_bytes must be an int (bytes)")
         if max_response_bytes < 1:
             raise ValueError("max_response_bytes must be >= 1")
+        telemetry = _telemetry(tracer_provider, meter_provider)
         if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
@@ -216,6 +243,7 @@ class Client:
             sleep=sleep,
             max_response_bytes=max_response_bytes,
             breaker=circuit_breaker,
+            telemetry=telemetry,
         )
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks

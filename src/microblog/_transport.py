@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from microblog._auth import BearerAuth
     from microblog._breaker import CircuitBreaker
     from microblog._middleware import Middleware
+    from microblog._otel import Telemetry
 
 __all__ = ["Response", "Transport"]
 
@@ -178,6 +179,7 @@ class Transport:
         rand: Callable[[], float] = random.random,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         breaker: CircuitBreaker | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -194,8 +196,14 @@ class Transport:
         self.wall_clock = wall_clock
         self.max_response_bytes = max_response_bytes
         self.breaker = breaker
+        self.telemetry = telemetry
         self.retrier = Retrier(
-            clock=clock, sleep=sleep, rand=rand, hooks=hooks, wait_on_rate_limit=wait_on_rate_limit
+            clock=clock,
+            sleep=sleep,
+            rand=rand,
+            hooks=hooks,
+            wait_on_rate_limit=wait_on_rate_limit,
+            telemetry=telemetry,
         )
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
 
@@ -269,6 +277,12 @@ class Transport:
             None if deadline is None else started + deadline,
             template,
         )
+        if self.telemetry is not None:
+            with self.telemetry.operation(call):
+                return self._run(call)
+        return self._run(call)
+
+    def _run(self, call: Call) -> Response:
         if self.breaker is None:
             return self.retrier.run(call, self._attempt)
         return self._guarded(self.breaker, call)
@@ -324,8 +338,7 @@ class Transport:
                         f"deadline (request id {call.request_id})",
                         request_id=call.request_id,
                     )
-                call_hook(self.hooks.on_rate_limit_wait, delay)
-                self.sleep(delay)
+                self._rate_limit_wait(delay)
         delay = self.quota.delay()
         if delay <= 0:
             return
@@ -343,7 +356,12 @@ class Transport:
                 detail=f"the service's quota is spent; it resets in {delay:.1f} s",
                 request_id=call.request_id,
             )
+        self._rate_limit_wait(delay)
+
+    def _rate_limit_wait(self, delay: float) -> None:
         call_hook(self.hooks.on_rate_limit_wait, delay)
+        if self.telemetry is not None:
+            self.telemetry.rate_limit_wait(delay)
         self.sleep(delay)
 
     def _prepare(self, call: Call) -> requests.PreparedRequest:
@@ -409,6 +427,11 @@ class Transport:
             AttemptFailed: No whole answer arrived.
             _Answered: The same, seen by middleware as the mapped error.
         """
+        if self.telemetry is not None:
+            return self.telemetry.send(call, prepared, self._send_next)
+        return self._send_next(call, prepared)
+
+    def _send_next(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
         middleware = call.policy.middleware
         if middleware:
             return self._through(middleware, call, prepared)
@@ -517,6 +540,8 @@ class Transport:
     ) -> Response | Failed:
         status = response.status_code
         if status == 304 and cached is not None:
+            if self.telemetry is not None:
+                self.telemetry.revalidated()
             return Response(
                 200,
                 cached.headers,
