@@ -55,6 +55,7 @@ class Call:
     attempt: int = 0
     maybe_applied: bool = False
     sends: int = 0
+    telemetry: Telemetry | None = None  # set while a recording provider is configured
 
     @property
     def request_id(self) -> str:
@@ -100,9 +101,7 @@ class Retrier:
         rand: Callable[[], float],
         hooks: Hooks,
         wait_on_rate_limit: bool,
-        telemetry: Telemetry | None = None,
     ) -> None:
-        self.telemetry = telemetry
         self.clock = clock
         self.sleep = sleep
         self.random = rand
@@ -167,9 +166,9 @@ class Retrier:
         )
         event = RetryEvent(call.method, path, call.attempt, delay, call.request_id, error)
         call_hook(self.hooks.on_retry, event)
-        if self.telemetry is not None:
-            self.telemetry.retried(call, delay, error)
+        if call.telemetry is not None:
+            call.telemetry.retried(call, delay, error)
         if isinstance(error, RateLimitError):
             call_hook(self.hooks.on_rate_limit_wait, delay)
-            if self.telemetry is not None:
-                self.telemetry.rate_limit_wait(delay)
+            if call.telemetry is not None:
+                call.telemetry.rate_limit_wait(delay)

@@ -25,7 +25,22 @@ from microblog._version import __version__
 
 try:
     from opentelemetry import metrics, propagate, trace
-    from opentelemetry.trace import SpanKind, Status, StatusCode
+    from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.trace import (
+        NoOpTracerProvider,
+        ProxyTracerProvider,
+        SpanKind,
+        Status,
+        StatusCode,
+    )
+
+    # What the API returns before the app set a provider: its no-op proxies. The meter's
+    # proxy class is not exported, so it is known by the one the API hands out unset.
+    _SILENT_TRACERS: tuple[type, ...] = (ProxyTracerProvider, NoOpTracerProvider)
+    _SILENT_METERS: tuple[type, ...] = (
+        NoOpMeterProvider,
+        type(metrics._internal._PROXY_METER_PROVIDER),
+    )
 except ImportError:  # pragma: no cover - the dev environment has the API
     trace = None  # type: ignore[assignment]
 
@@ -112,6 +127,8 @@ class Telemetry:
     def __init__(
         self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
     ) -> None:
+        self._tracer_provider = tracer_provider
+        self._meter_provider = meter_provider
         self.tracer = trace.get_tracer("microblog", __version__, tracer_provider)
         meter = metrics.get_meter("microblog", __version__, meter_provider)
         self.duration = meter.create_histogram(
@@ -128,6 +145,17 @@ class Telemetry:
             unit="{wait}",
             description="Waits for a rate limit (the client's own pacing or the service's).",
         )
+
+    def live(self) -> bool:
+        """Whether any provider records: when none does, a call skips telemetry entirely.
+
+        Asked per call (a global provider the app sets later counts from then on). The
+        API's no-op spans are not free (about a fifth of a call's CPU), so an app that
+        never configured OpenTelemetry pays nothing for the API being installed.
+        """
+        tracers = self._tracer_provider or trace.get_tracer_provider()
+        meters = self._meter_provider or metrics.get_meter_provider()
+        return not (isinstance(tracers, _SILENT_TRACERS) and isinstance(meters, _SILENT_METERS))
 
     def operation(self, call: Call) -> AbstractContextManager[Span]:
         """Start the INTERNAL span of a logical call, current for its attempts."""

@@ -203,7 +203,6 @@ class Transport:
             rand=rand,
             hooks=hooks,
             wait_on_rate_limit=wait_on_rate_limit,
-            telemetry=telemetry,
         )
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
 
@@ -277,8 +276,10 @@ class Transport:
             None if deadline is None else started + deadline,
             template,
         )
-        if self.telemetry is not None:
-            with self.telemetry.operation(call):
+        telemetry = self.telemetry
+        if telemetry is not None and telemetry.live():
+            call.telemetry = telemetry
+            with telemetry.operation(call):
                 return self._run(call)
         return self._run(call)
 
@@ -338,7 +339,7 @@ class Transport:
                         f"deadline (request id {call.request_id})",
                         request_id=call.request_id,
                     )
-                self._rate_limit_wait(delay)
+                self._rate_limit_wait(call, delay)
         delay = self.quota.delay()
         if delay <= 0:
             return
@@ -356,12 +357,12 @@ class Transport:
                 detail=f"the service's quota is spent; it resets in {delay:.1f} s",
                 request_id=call.request_id,
             )
-        self._rate_limit_wait(delay)
+        self._rate_limit_wait(call, delay)
 
-    def _rate_limit_wait(self, delay: float) -> None:
+    def _rate_limit_wait(self, call: Call, delay: float) -> None:
         call_hook(self.hooks.on_rate_limit_wait, delay)
-        if self.telemetry is not None:
-            self.telemetry.rate_limit_wait(delay)
+        if call.telemetry is not None:
+            call.telemetry.rate_limit_wait(delay)
         self.sleep(delay)
 
     def _prepare(self, call: Call) -> requests.PreparedRequest:
@@ -427,8 +428,8 @@ class Transport:
             AttemptFailed: No whole answer arrived.
             _Answered: The same, seen by middleware as the mapped error.
         """
-        if self.telemetry is not None:
-            return self.telemetry.send(call, prepared, self._send_next)
+        if call.telemetry is not None:
+            return call.telemetry.send(call, prepared, self._send_next)
         return self._send_next(call, prepared)
 
     def _send_next(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
@@ -540,8 +541,8 @@ class Transport:
     ) -> Response | Failed:
         status = response.status_code
         if status == 304 and cached is not None:
-            if self.telemetry is not None:
-                self.telemetry.revalidated()
+            if call.telemetry is not None:
+                call.telemetry.revalidated()
             return Response(
                 200,
                 cached.headers,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -211,10 +213,39 @@ def test_query_values_and_secrets_never_reach_the_telemetry(
         assert secret not in everything
 
 
-def test_without_providers_the_global_ones_are_used(server: LocalServer, token: str) -> None:
-    # No SDK is installed globally in the tests: the API's no-op spans cost nothing visible.
-    with microblog.Client(server.url, token=token) as client:
-        assert client.me().username
+GLOBAL_SCRIPT = """
+import sys
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+import microblog
+
+client = microblog.Client(sys.argv[1], token=sys.argv[2])
+client.me()  # nothing configured yet: not traced, at no cost
+exporter = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)
+client.me()  # the same client, traced from now on
+print(sorted(span.name for span in exporter.get_finished_spans()))
+"""
+
+
+def test_without_providers_the_global_ones_are_used_once_the_app_sets_them(
+    server: LocalServer, token: str
+) -> None:
+    # In a child process: a global provider can be set once per process.
+    result = subprocess.run(
+        [sys.executable, "-c", GLOBAL_SCRIPT, server.url, token],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['GET /api/v1/me', 'microblog users.me']"
 
 
 def test_without_the_api_nothing_is_traced_and_providers_say_what_to_install(
