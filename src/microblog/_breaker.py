@@ -26,9 +26,16 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from microblog._errors import APIConnectionError, APIError, CircuitOpenError, ResponseDecodeError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["CircuitBreaker", "State"]
+
+R = TypeVar("R")
 
 State = Literal["closed", "open", "half_open"]
 
@@ -100,6 +107,28 @@ class CircuitBreaker:
             f" recovery_time={self._recovery!r}) <{self._state}, {self._failures} failed>"
         )
 
+    def _guard(self, clock: Callable[[], float], base_url: str, run: Callable[[], R]) -> R:
+        """Run a call (``run``) if the circuit lets it through, and count how it ended.
+
+        Raises:
+            CircuitOpenError: The circuit is open (or a trial is under way); nothing ran.
+        """
+        wait = self._admit(clock())
+        if wait is not None:
+            when = f"a trial call may go in {wait:.1f} s" if wait else "a trial call is under way"
+            raise CircuitOpenError(
+                f"not calling {base_url}: its circuit breaker is open after"
+                f" {self._failures} consecutive calls without an answer ({when})",
+                retry_in=wait,
+            )
+        try:
+            result = run()
+        except BaseException as error:
+            self._record(failed=_failed(error), now=clock())
+            raise
+        self._record(failed=False, now=clock())
+        return result
+
     def _admit(self, now: float) -> float | None:
         """Let a call through (None) or say how long until one may go (seconds, 0 for busy).
 
@@ -133,3 +162,21 @@ class CircuitBreaker:
             self._failures += 1
             if trial or (self._state == "closed" and self._failures >= self._threshold):
                 self._state, self._opened_at, self._trial = "open", now, None
+
+
+def _failed(error: BaseException) -> bool | None:
+    """How a call that raised ``error`` counts (see the module docstring).
+
+    True: no useful answer (unreachable, timed out, 5xx); False: the service answered
+    (4xx, a body that breaks the contract); None: decided before any answer (a refused
+    nested login, the caller's or a middleware's own exception).
+    """
+    if isinstance(error, CircuitOpenError):
+        return None
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, APIError):
+        return error.status_code >= 500
+    if isinstance(error, ResponseDecodeError):
+        return False
+    return None

@@ -36,10 +36,12 @@ try:
 
     # What the API returns before the app set a provider: its no-op proxies. The meter's
     # proxy class is not exported, so it is known by the one the API hands out unset.
-    _SILENT_TRACERS: tuple[type, ...] = (ProxyTracerProvider, NoOpTracerProvider)
-    _SILENT_METERS: tuple[type, ...] = (
-        NoOpMeterProvider,
-        type(metrics._internal._PROXY_METER_PROVIDER),
+    _SILENT_TRACERS: frozenset[type] = frozenset({ProxyTracerProvider, NoOpTracerProvider})
+    _SILENT_METERS: frozenset[type] = frozenset(
+        {
+            NoOpMeterProvider,
+            type(metrics._internal._PROXY_METER_PROVIDER),
+        }
     )
 except ImportError:  # pragma: no cover - the dev environment has the API
     trace = None  # type: ignore[assignment]
@@ -128,6 +130,7 @@ class Telemetry:
         self, tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
     ) -> None:
         self._tracer_provider = tracer_provider
+        self._live = False
         self._meter_provider = meter_provider
         self.tracer = trace.get_tracer("microblog", __version__, tracer_provider)
         meter = metrics.get_meter("microblog", __version__, meter_provider)
@@ -153,9 +156,14 @@ class Telemetry:
         API's no-op spans are not free (about a fifth of a call's CPU), so an app that
         never configured OpenTelemetry pays nothing for the API being installed.
         """
+        if self._live:
+            return True
         tracers = self._tracer_provider or trace.get_tracer_provider()
         meters = self._meter_provider or metrics.get_meter_provider()
-        return not (isinstance(tracers, _SILENT_TRACERS) and isinstance(meters, _SILENT_METERS))
+        if type(tracers) in _SILENT_TRACERS and type(meters) in _SILENT_METERS:
+            return False
+        self._live = True  # a provider, once there, stays (the API sets globals once)
+        return True
 
     def operation(self, call: Call) -> AbstractContextManager[Span]:
         """Start the INTERNAL span of a logical call, current for its attempts."""

@@ -37,10 +37,7 @@ from requests.utils import requote_uri
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
-    APIConnectionError,
-    APIError,
     APITimeoutError,
-    CircuitOpenError,
     MicroblogError,
     PaginationError,
     RateLimitError,
@@ -129,24 +126,6 @@ class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
     def __init__(self, failed: Failed) -> None:
         super().__init__(failed.error)
         self.failed = failed
-
-
-def _failed_for_breaker(error: BaseException) -> bool | None:
-    """How a call that raised ``error`` counts for a circuit breaker (see ``_breaker.py``).
-
-    True: no useful answer (unreachable, timed out, 5xx); False: the service answered
-    (4xx, a body that breaks the contract); None: decided before any answer (a refused
-    nested login, the caller's or a middleware's own exception).
-    """
-    if isinstance(error, CircuitOpenError):
-        return None
-    if isinstance(error, APIConnectionError):
-        return True
-    if isinstance(error, APIError):
-        return error.status_code >= 500
-    if isinstance(error, ResponseDecodeError):
-        return False
-    return None
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -286,25 +265,9 @@ class Transport:
     def _run(self, call: Call) -> Response:
         if self.breaker is None:
             return self.retrier.run(call, self._attempt)
-        return self._guarded(self.breaker, call)
-
-    def _guarded(self, breaker: CircuitBreaker, call: Call) -> Response:
-        """Run ``call`` if ``breaker`` lets it through, and tell it how the call ended."""
-        wait = breaker._admit(self.clock())
-        if wait is not None:
-            when = f"a trial call may go in {wait:.1f} s" if wait else "a trial call is under way"
-            raise CircuitOpenError(
-                f"not calling {self.base_url}: its circuit breaker is open after"
-                f" {breaker.failures} consecutive calls without an answer ({when})",
-                retry_in=wait,
-            )
-        try:
-            response = self.retrier.run(call, self._attempt)
-        except BaseException as error:
-            breaker._record(failed=_failed_for_breaker(error), now=self.clock())
-            raise
-        breaker._record(failed=False, now=self.clock())
-        return response
+        return self.breaker._guard(
+            self.clock, self.base_url, lambda: self.retrier.run(call, self._attempt)
+        )
 
     def _attempt(self, call: Call) -> Response | Failed:
         try:
