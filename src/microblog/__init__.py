@@ -32,8 +32,10 @@ Configuration values
     :class:`Timeout` (per attempt), :class:`Retry` (the retry policy), :class:`RateLimit`
     (client-side pacing), :class:`Hooks` (callbacks on retries, rate-limit waits and new
     tokens, with :class:`RetryEvent`), :class:`Quota` (``client.quota``: the service's
-    last rate-limit announcement), and :class:`Request`/:class:`RawResponse` (what a
-    ``Client(middleware=[...])`` callable sees around each request sent).
+    last rate-limit announcement), :class:`CircuitBreaker` (``circuit_breaker=``: fail
+    fast while the service keeps giving no answer), and :class:`Request` and
+    :class:`RawResponse` (what a ``Client(middleware=[...])`` callable sees around each
+    request sent).
 
 Testing
     ``microblog.testing.LocalServer``: the reference service on ``127.0.0.1`` and a free

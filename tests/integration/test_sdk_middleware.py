@@ -136,6 +136,24 @@ def test_a_middleware_may_add_headers_the_service_receives(server: LocalServer, 
     assert response.headers["X-Request-ID"] == "chosen-by-the-app"  # echoed by the service
 
 
+def test_a_middleware_may_replace_the_body_and_the_header_list(
+    server: LocalServer, token: str
+) -> None:
+    def rewrite(
+        request: microblog.Request,
+        call_next: Callable[[microblog.Request], microblog.RawResponse],
+    ) -> microblog.RawResponse:
+        if request.method == "POST":
+            request.content = (request.content or b"").replace(b"draft", b"final version")
+            request.headers = {**request.headers, "X-Extra": "1"}
+        return call_next(request)
+
+    with microblog.Client(server.url, token=token, middleware=[rewrite]) as client:
+        post = client.microposts.create("draft")
+
+    assert post.text == "final version"  # Content-Length followed the longer body
+
+
 def test_a_middleware_may_answer_without_sending(server: LocalServer, token: str) -> None:
     seen = Recorder("seen", [])
 
