@@ -25,13 +25,17 @@ Errors (all under :class:`MicroblogError`)
     ``PreconditionFailedError`` 412, ``ValidationError`` 422, ``RateLimitError`` 429,
     ``ServerError`` 5xx), ``ResponseDecodeError`` (a 2xx body that breaks the
     contract), ``PaginationError`` (a ``next`` link that would loop), ``ClientClosedError``
-    (a call on a closed client).
+    (a call on a closed client), ``CircuitOpenError`` (an ``APIConnectionError``: the
+    client's :class:`CircuitBreaker` refused the call without a request).
 
 Configuration values
     :class:`Timeout` (per attempt), :class:`Retry` (the retry policy), :class:`RateLimit`
     (client-side pacing), :class:`Hooks` (callbacks on retries, rate-limit waits and new
-    tokens, with :class:`RetryEvent`), and :class:`Quota` (``client.quota``: the service's
-    last rate-limit announcement).
+    tokens, with :class:`RetryEvent`), :class:`Quota` (``client.quota``: the service's
+    last rate-limit announcement), :class:`CircuitBreaker` (``circuit_breaker=``: fail
+    fast while the service keeps giving no answer), and :class:`Request` and
+    :class:`RawResponse` (what a ``Client(middleware=[...])`` callable sees around each
+    request sent).
 
 Testing
     ``microblog.testing.LocalServer``: the reference service on ``127.0.0.1`` and a free
@@ -44,6 +48,7 @@ Start with ``help(microblog.Client)``; the guides are in the documentation (``do
 import inspect
 import typing
 
+from microblog._breaker import CircuitBreaker
 from microblog._client import Client
 from microblog._config import Retry, Timeout
 from microblog._errors import (
@@ -52,6 +57,7 @@ from microblog._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    CircuitOpenError,
     ClientClosedError,
     ConflictError,
     MicroblogError,
@@ -66,6 +72,7 @@ from microblog._errors import (
     ValidationError,
 )
 from microblog._hooks import Hooks, RetryEvent
+from microblog._middleware import RawResponse, Request
 from microblog._pagination import Page, Pager
 from microblog._ratelimit import Quota, RateLimit
 from microblog._resources import Micropost, MicropostManager, User, UserManager
@@ -77,6 +84,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CircuitBreaker",
+    "CircuitOpenError",
     "Client",
     "ClientClosedError",
     "ConflictError",
@@ -93,6 +102,8 @@ __all__ = [
     "Quota",
     "RateLimit",
     "RateLimitError",
+    "RawResponse",
+    "Request",
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "Retry",

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from microblog._config import Retry, Timeout
+    from microblog._middleware import Middleware
+    from microblog._otel import Telemetry
     from microblog._outcome import Outcome
 
 __all__ = ["Call", "CallPolicy", "Failed", "Retrier"]
@@ -49,8 +51,11 @@ class Call:
     started: float
     policy: CallPolicy
     deadline_at: float | None = None
+    template: str | None = None
     attempt: int = 0
     maybe_applied: bool = False
+    sends: int = 0
+    telemetry: Telemetry | None = None  # set while a recording provider is configured
 
     @property
     def request_id(self) -> str:
@@ -72,14 +77,17 @@ class Failed:
 
 
 class CallPolicy:
-    """A timeout and a retry policy: what a ``with_options`` copy may change."""
+    """Timeouts, a retry policy and middleware: what a ``with_options`` copy may change."""
 
-    __slots__ = ("requests_timeout", "retry", "timeout")
+    __slots__ = ("middleware", "requests_timeout", "retry", "timeout")
 
-    def __init__(self, timeout: Timeout, retry: Retry) -> None:
+    def __init__(
+        self, timeout: Timeout, retry: Retry, middleware: tuple[Middleware, ...] = ()
+    ) -> None:
         self.timeout = timeout
         self.retry = retry
         self.requests_timeout = timeout.as_requests()
+        self.middleware = middleware
 
 
 class Retrier:
@@ -130,11 +138,12 @@ class Retrier:
             )
             if wait is None:
                 raise result.error
-            self._announce(call, retry, wait, result.error)
+            self._announce(call, result, retry, wait)
             self.sleep(wait)
 
-    def _announce(self, call: Call, retry: Retry, delay: float, error: MicroblogError) -> None:
+    def _announce(self, call: Call, result: Failed, retry: Retry, delay: float) -> None:
         path = urlsplit(call.url).path
+        error = result.error
         logger.info(
             "retrying %s %s in %.2f s (attempt %d of %d failed: %s; request id %s)",
             call.method,
@@ -144,8 +153,22 @@ class Retrier:
             retry.max_attempts,
             type(error).__name__,
             call.request_id,
+            extra={
+                "method": call.method,
+                "url_template": call.template,
+                "status": result.outcome.status,
+                "failure": result.outcome.failure,
+                "elapsed_ms": (self.clock() - call.started) * 1000,
+                "attempt": call.attempt,
+                "request_id": call.request_id,
+                "delay_s": delay,
+            },
         )
         event = RetryEvent(call.method, path, call.attempt, delay, call.request_id, error)
         call_hook(self.hooks.on_retry, event)
+        if call.telemetry is not None:
+            call.telemetry.retried(call, delay, error)
         if isinstance(error, RateLimitError):
             call_hook(self.hooks.on_rate_limit_wait, delay)
+            if call.telemetry is not None:
+                call.telemetry.rate_limit_wait(delay)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 import requests
 
 from microblog._auth import BearerAuth
+from microblog._breaker import CircuitBreaker
 from microblog._cache import ETagCache
 from microblog._call import CallPolicy
 from microblog._config import Retry, Timeout
@@ -21,6 +22,8 @@ from microblog._errors import (
     ResponseDecodeError,
 )
 from microblog._hooks import Hooks
+from microblog._otel import Telemetry
+from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
 from microblog._send import ClientAdapter
@@ -28,9 +31,13 @@ from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from types import TracebackType
 
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
+    from microblog._middleware import Middleware
     from microblog._pagination import Pager
     from microblog._ratelimit import Quota
     from microblog._resources import Micropost, User
@@ -49,6 +56,7 @@ _UNSET: Any = _Unchanged()
 _API_ROOT = "/api/v1"
 # What a bearer token may be in a header: visible ASCII, at least one character.
 _TOKEN_TEXT = re.compile(r"[!-~]+")
+_TOKEN = f"{_API_ROOT}/token"
 
 
 def _service_root(base_url: str) -> str:
@@ -62,6 +70,31 @@ def _service_root(base_url: str) -> str:
     if root.endswith(_API_ROOT):
         root = root.removesuffix(_API_ROOT)
     return root
+
+
+def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
+    """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
+    if callable(middleware):
+        raise TypeError("middleware must be a list of callables, e.g. middleware=[mw]")
+    chain = tuple(middleware)
+    for mw in chain:
+        if not callable(mw):
+            raise TypeError(f"middleware must be callables; got {mw!r:.80}")
+    return chain
+
+
+def _telemetry(
+    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
+) -> Telemetry | None:
+    """The client's OpenTelemetry instruments, or None without ``opentelemetry-api``."""
+    if otel_available():
+        return Telemetry(tracer_provider, meter_provider)
+    if tracer_provider is not None or meter_provider is not None:
+        raise ImportError(
+            "tracer_provider= and meter_provider= need OpenTelemetry's API:"
+            " pip install 'microblog[otel]'"
+        )
+    return None
 
 
 class _Lifetime:
@@ -104,6 +137,18 @@ class Client:
             raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
         sleep: The function that waits (inject in tests).
+        circuit_breaker: A :class:`~microblog.CircuitBreaker`: after its
+            ``failure_threshold`` consecutive calls without a useful answer, calls raise
+            :class:`~microblog.CircuitOpenError` at once until its ``recovery_time``
+            passed (on ``clock``). Off (None) by default; shared by ``with_options`` copies.
+        middleware: Callables ``mw(request, call_next) -> RawResponse`` run around every
+            request sent (each attempt), the first one outermost; see
+            :class:`~microblog.Request` and :class:`~microblog.RawResponse`.
+        tracer_provider: The OpenTelemetry ``TracerProvider`` of the client's spans
+            (extra ``microblog[otel]``); default: the global one when
+            ``opentelemetry-api`` is installed, none when it is not.
+        meter_provider: The OpenTelemetry ``MeterProvider`` of the client's metrics;
+            default as for ``tracer_provider``.
 
     Raises:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
@@ -151,6 +196,10 @@ class Client:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        circuit_breaker: CircuitBreaker | None = None,
+        middleware: Sequence[Middleware] = (),
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
@@ -168,6 +217,9 @@ class Client:
             raise TypeError("max_response_bytes must be an int (bytes)")
         if max_response_bytes < 1:
             raise ValueError("max_response_bytes must be >= 1")
+        telemetry = _telemetry(tracer_provider, meter_provider)
+        if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
+            raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
         if max_retries is not None:
@@ -193,11 +245,13 @@ class Client:
             clock=clock,
             sleep=sleep,
             max_response_bytes=max_response_bytes,
+            breaker=circuit_breaker,
+            telemetry=telemetry,
         )
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks
         )
-        self._bind(CallPolicy(policy_timeout, policy_retry))
+        self._bind(CallPolicy(policy_timeout, policy_retry, _middleware(middleware)))
 
     def _bind(self, policy: CallPolicy) -> None:
         self._policy = policy
@@ -225,6 +279,11 @@ class Client:
     def max_response_bytes(self) -> int:
         """The largest response body this client reads, in bytes."""
         return self._transport.max_response_bytes
+
+    @property
+    def circuit_breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker this client (and its copies) calls through, or None."""
+        return self._transport.breaker
 
     @property
     def timeout(self) -> Timeout:
@@ -258,8 +317,9 @@ class Client:
         timeout: Timeout | float = _UNSET,
         max_retries: int | None = None,
         retry: Retry | None = None,
+        middleware: Sequence[Middleware] = _UNSET,
     ) -> Client:
-        """Return a copy with other timeouts or retries, sharing everything else.
+        """Return a copy with other timeouts, retries or middleware, sharing everything else.
 
         The copy shares the session (connection pool), the login, the cache and the
         pacing state; closing it does not close the pool.
@@ -268,6 +328,8 @@ class Client:
             timeout: New timeouts (a number means both); None is refused.
             max_retries: New retry count (0 turns retries off).
             retry: A new retry policy.
+            middleware: The copy's whole middleware list (replacing, not adding to,
+                this client's; ``[]`` runs none).
 
         Returns:
             The copy.
@@ -281,7 +343,8 @@ class Client:
         copy._owns_session = False
         copy._lifetime = self._lifetime
         copy._closed, copy._is_copy = False, True
-        copy._bind(CallPolicy(new_timeout, new_retry))
+        chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
+        copy._bind(CallPolicy(new_timeout, new_retry, chain))
         return copy
 
     def _request(
@@ -292,6 +355,7 @@ class Client:
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
         if_match: str | None = None,
+        template: str | None = None,
     ) -> Response:
         """Send one logical call through the pipeline (the seam the managers use).
 
@@ -301,6 +365,7 @@ class Client:
             params: Query parameters; None values are dropped.
             json: The JSON body, if any.
             if_match: An ETag for ``If-Match``.
+            template: The endpoint's URL template (``/api/v1/microposts/{id}``) for logs.
 
         Returns:
             The decoded 2xx response.
@@ -308,7 +373,13 @@ class Client:
         self._check_open()
         try:
             return self._transport.request(
-                self._policy, method, path_or_url, params=params, json=json, if_match=if_match
+                self._policy,
+                method,
+                path_or_url,
+                params=params,
+                json=json,
+                if_match=if_match,
+                template=template,
             )
         except MicroblogError as error:
             # An error raised on purpose says it all in its message (and its __cause__):
@@ -326,7 +397,12 @@ class Client:
         self._check_open()
         form = {"grant_type": "password", "username": username, "password": password}
         response = self._transport.request(
-            self._policy, "POST", "/api/v1/token", data=form, authenticate=False
+            self._policy,
+            "POST",
+            _TOKEN,
+            data=form,
+            authenticate=False,
+            template=_TOKEN,
         )
         body = response.data
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -366,7 +442,7 @@ class Client:
         if auth is None or not auth.has_token:
             return
         try:
-            self._transport.request(self._policy, "DELETE", "/api/v1/token", relogin=False)
+            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_TOKEN)
         except AuthenticationError:
             pass
         finally:

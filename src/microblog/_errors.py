@@ -48,6 +48,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CircuitOpenError",
     "ClientClosedError",
     "ConflictError",
     "MicroblogError",
@@ -99,6 +100,23 @@ class APIConnectionError(MicroblogError):
     def __init__(self, message: str, *, request_id: str | None = None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+class CircuitOpenError(APIConnectionError):
+    """Refused at once, without a request: the client's circuit breaker is open.
+
+    Raised by a client given ``circuit_breaker=microblog.CircuitBreaker(...)`` after that
+    many consecutive calls got no useful answer, until its ``recovery_time`` has passed
+    (and, once it has, while another call is the one trial). An ``APIConnectionError``,
+    so code that handles an unreachable service handles this too.
+
+    Attributes:
+        retry_in: Seconds until a trial call may be made (0 while a trial is under way).
+    """
+
+    def __init__(self, message: str, *, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
 
 
 def connection_failure(what: str, base_url: str, exc: BaseException) -> str:

@@ -93,10 +93,20 @@ class Pager(Generic[T]):
     iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``.
     """
 
-    __slots__ = ("_client", "_cursor", "_limit", "_params", "_parse", "_path", "_size")
+    __slots__ = (
+        "_client",
+        "_cursor",
+        "_limit",
+        "_params",
+        "_parse",
+        "_path",
+        "_size",
+        "_template",
+    )
 
     _client: Requester
     _path: str
+    _template: str | None
     _parse: Callable[[Any], T]
     _params: dict[str, str | int | None]
     _size: int | None
@@ -120,6 +130,7 @@ class Pager(Generic[T]):
         size: int | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        template: str | None = None,
     ) -> Pager[U]:
         """Build a pager (the managers' constructor).
 
@@ -132,6 +143,7 @@ class Pager(Generic[T]):
             size: Page size sent to the service, 1-100.
             limit: Most items to yield in total.
             cursor: Resume from this cursor.
+            template: The listing's URL template, for logs (every page's request).
 
         Raises:
             ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
@@ -139,6 +151,7 @@ class Pager(Generic[T]):
         pager: Pager[U] = object.__new__(Pager)
         pager._client = client
         pager._path = path
+        pager._template = template
         pager._parse = parse
         pager._params = dict(params or {})
         pager._size = _check_size(size)
@@ -205,7 +218,7 @@ class Pager(Generic[T]):
             del page  # hold one page at a time
 
     def _fetch(self, url: str, params: Mapping[str, str | int | None] | None) -> Page[T]:
-        response = self._client._request("GET", url, params=params)
+        response = self._client._request("GET", url, params=params, template=self._template)
         try:
             return self._decode(response.data)
         except ValueError as error:

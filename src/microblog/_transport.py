@@ -38,6 +38,7 @@ from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Failed, Retrier
 from microblog._errors import (
     APITimeoutError,
+    MicroblogError,
     PaginationError,
     RateLimitError,
     ResponseDecodeError,
@@ -47,12 +48,16 @@ from microblog._errors import (
 )
 from microblog._hooks import Hooks, call_hook
 from microblog._logging import logger
+from microblog._middleware import RawResponse, Request, apply, chain, request_of, response_of
 from microblog._outcome import Outcome
 from microblog._ratelimit import ServerQuota, TokenBucket
 from microblog._send import AttemptFailed, Sender
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
+    from microblog._breaker import CircuitBreaker
+    from microblog._middleware import Middleware
+    from microblog._otel import Telemetry
 
 __all__ = ["Response", "Transport"]
 
@@ -115,6 +120,14 @@ def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> 
     return merged
 
 
+class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
+    """An unanswered request seen by middleware as its public error, carried back out."""
+
+    def __init__(self, failed: Failed) -> None:
+        super().__init__(failed.error)
+        self.failed = failed
+
+
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     parts.port  # noqa: B018  # raises ValueError for a port that is not a port
@@ -144,6 +157,8 @@ class Transport:
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        breaker: CircuitBreaker | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
@@ -159,8 +174,14 @@ class Transport:
         self.sleep = sleep
         self.wall_clock = wall_clock
         self.max_response_bytes = max_response_bytes
+        self.breaker = breaker
+        self.telemetry = telemetry
         self.retrier = Retrier(
-            clock=clock, sleep=sleep, rand=rand, hooks=hooks, wait_on_rate_limit=wait_on_rate_limit
+            clock=clock,
+            sleep=sleep,
+            rand=rand,
+            hooks=hooks,
+            wait_on_rate_limit=wait_on_rate_limit,
         )
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
 
@@ -197,8 +218,12 @@ class Transport:
         if_match: str | None = None,
         authenticate: bool = True,
         relogin: bool = True,
+        template: str | None = None,
     ) -> Response:
         """Perform one logical call with every policy applied.
+
+        ``template`` names the endpoint (``/api/v1/microposts/{id}``) in logs (None: not
+        known; never the raw path, which may hold user data).
 
         Returns:
             The decoded 2xx response.
@@ -228,8 +253,21 @@ class Transport:
             started,
             policy,
             None if deadline is None else started + deadline,
+            template,
         )
-        return self.retrier.run(call, self._attempt)
+        telemetry = self.telemetry
+        if telemetry is not None and telemetry.live():
+            call.telemetry = telemetry
+            with telemetry.operation(call):
+                return self._run(call)
+        return self._run(call)
+
+    def _run(self, call: Call) -> Response:
+        if self.breaker is None:
+            return self.retrier.run(call, self._attempt)
+        return self.breaker._guard(
+            self.clock, self.base_url, lambda: self.retrier.run(call, self._attempt)
+        )
 
     def _attempt(self, call: Call) -> Response | Failed:
         try:
@@ -250,6 +288,8 @@ class Transport:
                 response = self._exchange(call, prepared)
         except AttemptFailed as failed:
             return self._failed(call, failed)
+        except _Answered as answered:
+            return answered.failed
         return self._decode(call, response, cached)
 
     def _pace(self, call: Call) -> None:
@@ -262,8 +302,7 @@ class Transport:
                         f"deadline (request id {call.request_id})",
                         request_id=call.request_id,
                     )
-                call_hook(self.hooks.on_rate_limit_wait, delay)
-                self.sleep(delay)
+                self._rate_limit_wait(call, delay)
         delay = self.quota.delay()
         if delay <= 0:
             return
@@ -281,7 +320,12 @@ class Transport:
                 detail=f"the service's quota is spent; it resets in {delay:.1f} s",
                 request_id=call.request_id,
             )
+        self._rate_limit_wait(call, delay)
+
+    def _rate_limit_wait(self, call: Call, delay: float) -> None:
         call_hook(self.hooks.on_rate_limit_wait, delay)
+        if call.telemetry is not None:
+            call.telemetry.rate_limit_wait(delay)
         self.sleep(delay)
 
     def _prepare(self, call: Call) -> requests.PreparedRequest:
@@ -341,9 +385,59 @@ class Transport:
     def _send_one(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
         """Send one request of an attempt: the seam middleware, tracing and breakers wrap.
 
+        Without middleware nothing is wrapped (the default path costs one test).
+
         Raises:
             AttemptFailed: No whole answer arrived.
+            _Answered: The same, seen by middleware as the mapped error.
         """
+        if call.telemetry is not None:
+            return call.telemetry.send(call, prepared, self._send_next)
+        return self._send_next(call, prepared)
+
+    def _send_next(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
+        middleware = call.policy.middleware
+        if middleware:
+            return self._through(middleware, call, prepared)
+        return self._send(call, prepared)
+
+    def _through(
+        self,
+        middleware: tuple[Middleware, ...],
+        call: Call,
+        prepared: requests.PreparedRequest,
+    ) -> requests.Response:
+        """Send ``prepared`` through the middleware chain (see ``_middleware.py``)."""
+        request = request_of(prepared)
+        content = request.content
+        sent: list[tuple[RawResponse, requests.Response]] = []
+        unanswered: list[Failed] = []
+
+        def send(request: Request) -> RawResponse:
+            apply(request, prepared, content)
+            try:
+                response = self._send(call, prepared)
+            except AttemptFailed as failed:
+                unanswered.append(self._failed(call, failed))
+                raise unanswered[-1].error from failed.__cause__
+            raw = RawResponse(
+                response.status_code, response.headers, response.content, response.elapsed
+            )
+            sent.append((raw, response))
+            return raw
+
+        try:
+            answer = chain(middleware, send)(request)
+        except MicroblogError as error:
+            if unanswered and error is unanswered[-1].error:
+                raise _Answered(unanswered[-1]) from None
+            raise
+        for raw, response in sent:
+            if raw is answer:
+                return response
+        return response_of(answer, prepared)
+
+    def _send(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
         started = time.perf_counter()
         try:
             response = self.sender.send(
@@ -360,17 +454,28 @@ class Transport:
         return response
 
     def _log(
-        self, call: Call, prepared: requests.PreparedRequest, outcome: object, started: float
+        self, call: Call, prepared: requests.PreparedRequest, outcome: int | str, started: float
     ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            failed = isinstance(outcome, str)
             logger.debug(
                 "%s %s -> %s in %.1f ms (attempt %d, request id %s)",
                 call.method,
                 prepared.path_url,
                 outcome,
-                (time.perf_counter() - started) * 1000,
+                elapsed_ms,
                 call.attempt,
                 call.request_id,
+                extra={
+                    "method": call.method,
+                    "url_template": call.template,
+                    "status": None if failed else outcome,
+                    "failure": outcome if failed else None,
+                    "elapsed_ms": elapsed_ms,
+                    "attempt": call.attempt,
+                    "request_id": call.request_id,
+                },
             )
 
     def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
@@ -399,6 +504,8 @@ class Transport:
     ) -> Response | Failed:
         status = response.status_code
         if status == 304 and cached is not None:
+            if call.telemetry is not None:
+                call.telemetry.revalidated()
             return Response(
                 200,
                 cached.headers,
@@ -415,6 +522,13 @@ class Transport:
                 urlsplit(call.url).path,
                 call.attempt,
                 call.request_id,
+                extra={
+                    "method": call.method,
+                    "url_template": call.template,
+                    "status": status,
+                    "attempt": call.attempt,
+                    "request_id": call.request_id,
+                },
             )
             if self.cache is not None:
                 self.cache.discard(response.request.url or "")

@@ -21,6 +21,17 @@ def server() -> Iterator[LocalServer]:
         yield running
 
 
+def no_wait(_: float) -> None:
+    """A client's ``sleep``: retries go on at once (no test waits for real)."""
+
+
+@pytest.fixture
+def faults_cleared(server: LocalServer) -> Iterator[None]:
+    """Forget the faults a test injected, even when it failed early."""
+    yield
+    server.clear_faults()
+
+
 @pytest.fixture
 def new_username() -> Callable[[], str]:
     """Make usernames no other test uses."""

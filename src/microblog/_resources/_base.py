@@ -22,6 +22,7 @@ from microblog._errors import ResponseDecodeError
 from microblog._pagination import Pager
 
 if TYPE_CHECKING:
+    from microblog._resources._paths import Route
     from microblog._resources.micropost import MicropostManager
     from microblog._resources.user import UserManager
 
@@ -68,6 +69,7 @@ class Requester(Protocol):
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
         if_match: str | None = None,
+        template: str | None = None,
     ) -> Response: ...
 
 
@@ -218,7 +220,7 @@ class Resource:
     def _pager(
         cls,
         client: Requester,
-        path: str,
+        listing: Route,
         *,
         params: Mapping[str, str | int | None] | None = None,
         size: int | None,
@@ -228,7 +230,14 @@ class Resource:
         """A lazy pager over a list endpoint whose items are this resource."""
         parse = functools.partial(cls._from_data, client)
         return Pager._over(
-            client, path, parse, params=params, size=size, limit=limit, cursor=cursor
+            client,
+            listing.path,
+            parse,
+            params=params,
+            size=size,
+            limit=limit,
+            cursor=cursor,
+            template=listing.template,
         )
 
     @classmethod
@@ -270,11 +279,12 @@ class Resource:
             )
         return client
 
-    def _path(self) -> str:
+    def _path(self) -> Route:
         raise NotImplementedError
 
     def _fetch(self) -> None:
-        self._merge(self._client_or_raise()._request("GET", self._path()))
+        path, template = self._path()
+        self._merge(self._client_or_raise()._request("GET", path, template=template))
 
     # -- public actions ----------------------------------------------------------------
     @property
@@ -312,7 +322,10 @@ class Resource:
 
     def _patch(self, body: Mapping[str, Any]) -> None:
         client = self._client_or_raise()
-        self._merge(client._request("PATCH", self._path(), json=dict(body), if_match=self._etag))
+        path, template = self._path()
+        self._merge(
+            client._request("PATCH", path, json=dict(body), if_match=self._etag, template=template)
+        )
 
     def refresh(self) -> Self:
         """Load the current representation, dropping unsaved changes.
@@ -329,7 +342,8 @@ class Resource:
         Raises:
             microblog.PreconditionFailedError: the resource changed since it was loaded.
         """
-        self._client_or_raise()._request("DELETE", self._path(), if_match=self._etag)
+        path, template = self._path()
+        self._client_or_raise()._request("DELETE", path, if_match=self._etag, template=template)
 
     # -- export and copies -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

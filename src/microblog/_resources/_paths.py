@@ -13,7 +13,7 @@ reach a path are quoted whole.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
 if TYPE_CHECKING:
@@ -62,6 +62,21 @@ def micropost_id_of(value: Micropost | int | str) -> int:
     return ident
 
 
-def user_path(username: str, *rest: str | int) -> str:
-    """Build ``/api/v1/users/{username}/...`` from already validated parts."""
-    return "/".join([f"{API}/users", segment(username), *(segment(part) for part in rest)])
+class Route(NamedTuple):
+    """A request path and the URL template it was built from.
+
+    The template (``/api/v1/microposts/{id}``) names the endpoint in logs and traces
+    without the values, so it stays low-cardinality and holds no user data.
+    """
+
+    path: str
+    template: str
+
+
+def route(template: str, **values: str | int) -> Route:
+    """Build the path of ``template`` (relative to ``/api/v1``) from already validated values.
+
+    Each value is quoted whole as one segment (:func:`segment`).
+    """
+    quoted = {name: segment(value) for name, value in values.items()}
+    return Route(API + template.format_map(quoted), API + template)

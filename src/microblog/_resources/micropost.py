@@ -8,7 +8,7 @@ from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at 
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from microblog._resources import _base
-from microblog._resources._paths import API, micropost_id_of, segment, user_path, username_of
+from microblog._resources._paths import Route, micropost_id_of, route, username_of
 from microblog._resources.user import User
 
 if TYPE_CHECKING:
@@ -63,8 +63,12 @@ class Micropost(_base.Resource):
         "href": _base.as_optional_str,
     }
 
-    def _path(self) -> str:
-        return user_path(username_of(self.user), "collection", micropost_id_of(self.id))
+    def _path(self) -> Route:
+        return route(
+            "/users/{username}/collection/{id}",
+            username=username_of(self.user),
+            id=micropost_id_of(self.id),
+        )
 
     @property
     def author(self) -> User:
@@ -137,8 +141,10 @@ class MicropostManager:
         body: dict[str, Any] = {"text": text}
         if referenced is not None:
             body["referenced"] = username_of(referenced)
-        path = user_path(self._client.users._caller(), "collection")
-        response = self._client._request("POST", path, json=body)
+        path, template = route(
+            "/users/{username}/collection", username=self._client.users._caller()
+        )
+        response = self._client._request("POST", path, json=body, template=template)
         return Micropost._from_response(self._client, response)
 
     def create_many(self, items: Iterable[str | Mapping[str, Any]]) -> list[Micropost]:
@@ -154,8 +160,9 @@ class MicropostManager:
                 ``APIError`` 413.
         """
         batch = [_item(value) for value in items]
-        path = user_path(self._client.users._caller(), "collection", "batch")
-        response = self._client._request("POST", path, json={"items": batch})
+        caller = self._client.users._caller()
+        path, template = route("/users/{username}/collection/batch", username=caller)
+        response = self._client._request("POST", path, json={"items": batch}, template=template)
         with _base.decoding(response):
             result = _base.as_object(response.data, "batch").get("result")
             if not isinstance(result, list):
@@ -164,8 +171,8 @@ class MicropostManager:
 
     def get(self, micropost: Micropost | int | str) -> Micropost:
         """Fetch a micropost by id (or refetch a :class:`Micropost`)."""
-        path = f"{API}/microposts/{segment(micropost_id_of(micropost))}"
-        response = self._client._request("GET", path)
+        path, template = route("/microposts/{id}", id=micropost_id_of(micropost))
+        response = self._client._request("GET", path, template=template)
         return Micropost._from_response(self._client, response)
 
     def list(
@@ -178,8 +185,8 @@ class MicropostManager:
     ) -> Pager[Micropost]:
         """A user's microposts (default: the caller's), newest first; lazy over every page."""
         username = self._client.users._caller() if author is None else username_of(author)
-        path = user_path(username, "collection")
-        return Micropost._pager(self._client, path, size=size, limit=limit, cursor=cursor)
+        listing = route("/users/{username}/collection", username=username)
+        return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
 
     def search(
         self,
@@ -201,7 +208,7 @@ class MicropostManager:
             raise ValueError("search text and username prefix must be strings")
         params = {"text": text, "username": username or None}
         return Micropost._pager(
-            self._client, f"{API}/search", params=params, size=size, limit=limit, cursor=cursor
+            self._client, route("/search"), params=params, size=size, limit=limit, cursor=cursor
         )
 
     def timeline(
@@ -218,8 +225,8 @@ class MicropostManager:
         self, user: User | str | None, *, size: int | None, limit: int | None, cursor: str | None
     ) -> Pager[Micropost]:
         username = self._client.users._caller() if user is None else username_of(user)
-        path = user_path(username, "timeline")
-        return Micropost._pager(self._client, path, size=size, limit=limit, cursor=cursor)
+        listing = route("/users/{username}/timeline", username=username)
+        return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
 
     def __repr__(self) -> str:
         return "<MicropostManager>"

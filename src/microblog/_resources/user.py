@@ -8,7 +8,7 @@ from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at 
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from microblog._resources import _base
-from microblog._resources._paths import API, user_path, username_of
+from microblog._resources._paths import Route, route, username_of
 
 if TYPE_CHECKING:
     from microblog._pagination import Pager
@@ -86,8 +86,8 @@ class User(_base.Resource):
         for name, value in links.items():
             object.__setattr__(self, name, _base.as_optional_str(value, f"User.{name}"))
 
-    def _path(self) -> str:
-        return user_path(self.username)
+    def _path(self) -> Route:
+        return route("/users/{username}", username=self.username)
 
     # -- actions -----------------------------------------------------------------------
     def set_password(self, password: str) -> None:
@@ -109,12 +109,16 @@ class User(_base.Resource):
         """
         follower, followed = self._pair(user)
         client = self._client_or_raise()
-        client._request("POST", user_path(follower, "following"), json={"username": followed})
+        path, template = route("/users/{username}/following", username=follower)
+        client._request("POST", path, json={"username": followed}, template=template)
 
     def unfollow(self, user: User | str | None = None) -> None:
         """Stop following: ``bob.unfollow()`` or ``me.unfollow("bob")`` (see :meth:`follow`)."""
         follower, followed = self._pair(user)
-        self._client_or_raise()._request("DELETE", user_path(follower, "following", followed))
+        path, template = route(
+            "/users/{username}/following/{followed}", username=follower, followed=followed
+        )
+        self._client_or_raise()._request("DELETE", path, template=template)
 
     def _pair(self, user: User | str | None) -> tuple[str, str]:
         client = self._client_or_raise()
@@ -152,8 +156,8 @@ class User(_base.Resource):
         self, which: str, *, size: int | None, limit: int | None, cursor: str | None
     ) -> Pager[User]:
         client = self._client_or_raise()
-        path = user_path(username_of(self.username), which)
-        return User._pager(client, path, size=size, limit=limit, cursor=cursor)
+        listing = route(f"/users/{{username}}/{which}", username=username_of(self.username))
+        return User._pager(client, listing, size=size, limit=limit, cursor=cursor)
 
     # -- identity ----------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -201,7 +205,8 @@ class UserManager:
             raise ValueError(f"not a username: {username!r} (a string)")
         body = {"username": username, "password": password}
         body |= {k: v for k, v in (("display_name", display_name), ("bio", bio)) if v is not None}
-        response = self._client._request("POST", f"{API}/users", json=body)
+        path, template = route("/users")
+        response = self._client._request("POST", path, json=body, template=template)
         return User._from_response(self._client, response)
 
     def get(self, user: User | str, *, lazy: bool = False) -> User:
@@ -215,12 +220,16 @@ class UserManager:
         username = username_of(user)
         if lazy:
             return User._lazy(self._client, username)
-        response = self._client._request("GET", user_path(username))
+        path, template = route("/users/{username}", username=username)
+        response = self._client._request("GET", path, template=template)
         return User._from_response(self._client, response)
 
     def me(self) -> User:
         """Fetch the caller (``GET /api/v1/me``)."""
-        me = User._from_response(self._client, self._client._request("GET", f"{API}/me"))
+        path, template = route("/me")
+        me = User._from_response(
+            self._client, self._client._request("GET", path, template=template)
+        )
         self._me = me.username
         return me
 
@@ -235,7 +244,7 @@ class UserManager:
         """All users, or those whose username starts with ``q``; lazy over every page."""
         params = {"q": q} if q else None
         return User._pager(
-            self._client, f"{API}/users", params=params, size=size, limit=limit, cursor=cursor
+            self._client, route("/users"), params=params, size=size, limit=limit, cursor=cursor
         )
 
     def _caller(self) -> str:

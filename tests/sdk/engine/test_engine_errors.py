@@ -158,7 +158,7 @@ def test_an_unexpected_redirect_status_is_an_api_error(
 def test_every_error_class_is_a_microblog_error_and_no_builtin_is_shadowed() -> None:
     public = [getattr(microblog, name) for name in microblog.__all__]
     errors = [obj for obj in public if isinstance(obj, type) and issubclass(obj, Exception)]
-    assert len(errors) == 17
+    assert len(errors) == 18
     assert all(issubclass(cls, microblog.MicroblogError) for cls in errors)
     assert not {cls.__name__ for cls in errors} & set(dir(builtins))
     assert issubclass(microblog.APITimeoutError, microblog.APIConnectionError)

@@ -63,6 +63,7 @@ class FakeClient:
         params: Mapping[str, str | int | None] | None = None,
         json: Any = None,
         if_match: str | None = None,
+        template: str | None = None,
     ) -> FakeResponse:
         kept = {k: v for k, v in (params or {}).items() if v is not None}
         self.calls.append(Call(method, path_or_url, kept, json, if_match))

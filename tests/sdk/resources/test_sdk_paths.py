@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from microblog._resources import Micropost, User
-from microblog._resources._paths import micropost_id_of, segment, user_path, username_of
+from microblog._resources._paths import Route, micropost_id_of, route, segment, username_of
 
 from .resources_fakes import FakeClient, FakeResponse, post_json, user_json
 
@@ -39,7 +39,7 @@ def test_usernames_that_keep_the_path_pass_for_the_service_to_judge(value: str) 
 
 @pytest.mark.parametrize("value", SERVICE_JUDGES)
 def test_a_username_the_service_judges_is_quoted_into_one_segment(value: str) -> None:
-    path = user_path(username_of(value))
+    path, _ = route("/users/{username}", username=username_of(value))
     assert path.count("/") == 4
     assert path.rsplit("/", 1)[1] == segment(value)
 
@@ -71,7 +71,10 @@ def test_a_micropost_object_names_its_id() -> None:
 
 def test_segments_are_quoted_whole() -> None:
     assert segment("a/b c?") == "a%2Fb%20c%3F"
-    assert user_path("dana", "collection", 5) == "/api/v1/users/dana/collection/5"
+    assert route("/users/{username}/collection/{id}", username="dana", id=5) == Route(
+        "/api/v1/users/dana/collection/5", "/api/v1/users/{username}/collection/{id}"
+    )
+    assert route("/users/{username}", username="{id}").path == "/api/v1/users/%7Bid%7D"
 
 
 @pytest.mark.parametrize("value", [v for v in BAD_USERNAMES if v is not None])
