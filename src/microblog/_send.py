@@ -12,12 +12,19 @@ decides, by origin and method); the body is read in pieces, stopping past
 ``max_bytes`` and at the call's deadline (``Session.send`` reads any size for as long as
 the service trickles); and every failure becomes :class:`AttemptFailed` with its kind
 (``microblog._outcome.Failure``) and whether the request may have been sent.
+
+The response head is bounded by the deadline too, on the connections of the
+:class:`ClientAdapter` a client mounts: their ``getresponse`` hands the socket to
+``microblog._watchdog`` while the head is read, which shuts it down at the deadline (a
+read timeout alone lets a head trickled a byte at a time run for ever). A session the
+user injects with adapters of their own keeps the read timeout per read only.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -29,6 +36,10 @@ from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, get_environ_proxies
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from microblog._watchdog import WATCHDOG
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -107,14 +118,61 @@ def _send_failure(exc: Exception, *, cut: bool) -> AttemptFailed:
     return AttemptFailed("lost", sent=True)
 
 
+class _Attempt(threading.local):
+    """The current thread's attempt, for the connection that reads its response head."""
+
+    at: float | None = None  # the deadline on time.monotonic, or None
+    cut: bool = False  # the watchdog shut the socket down at the deadline
+
+
+_ATTEMPT = _Attempt()
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    """An HTTP connection whose response head is read under the deadline's watchdog."""
+
+    def getresponse(self) -> Any:
+        """Read the response head as ``HTTPConnection`` does, cut off at the deadline."""
+        at, sock = _ATTEMPT.at, self.sock
+        if at is None or sock is None:
+            return super().getresponse()
+        ticket = WATCHDOG.watch(at, sock)
+        try:
+            return super().getresponse()
+        finally:
+            ticket.cancel()
+            _ATTEMPT.cut = ticket.fired
+
+
+class _WatchedHTTPSConnection(HTTPSConnection, _WatchedHTTPConnection):
+    """The HTTPS one (``getresponse`` from :class:`_WatchedHTTPConnection`)."""
+
+
+class _WatchedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 class ClientAdapter(HTTPAdapter):
     """The adapter a client mounts on a session it creates itself.
 
     ``requests``' own, except that a response without ``Set-Cookie`` (the service sends
     none) skips the cookie parsing ``build_response`` does for every response: a mock
     request, a mock response and a cookie-policy pass for nothing. A response that sets a
-    cookie is built by ``HTTPAdapter.build_response`` itself.
+    cookie is built by ``HTTPAdapter.build_response`` itself. Its connections read the
+    response head under the deadline's watchdog (see the module docstring).
     """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Make the pool manager as ``HTTPAdapter`` does, over watched connections."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPConnectionPool,
+            "https": _WatchedHTTPSConnectionPool,
+        }
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
         """Build the response as ``HTTPAdapter.build_response`` does (see the class)."""
@@ -198,10 +256,16 @@ class Sender:
             "stream": True,
         }
         started = time.perf_counter()
+        _ATTEMPT.at = None if deadline_at is None else time.monotonic() + left
+        _ATTEMPT.cut = False
         try:
             response = session.get_adapter(prepared.url or "").send(prepared, **settings)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if _ATTEMPT.cut:  # the watchdog ended a head that was still arriving
+                raise AttemptFailed("deadline", sent=True) from exc
             raise _send_failure(exc, cut=cut) from exc
+        finally:
+            _ATTEMPT.at = None
         response.elapsed = timedelta(seconds=time.perf_counter() - started)
         if prepared.hooks.get("response"):
             # Hooks see the settings Session.send would pass (stream=False: the body is

@@ -135,10 +135,21 @@ def _trickling(request: Received, conn: Conn) -> None:
     conn.trickle(b" ", every=0.1)
 
 
+def _trickling_head(request: Received, conn: Conn) -> None:
+    # A status line, then one header that never ends, a byte at a time: every wait for
+    # the next byte is far under the read timeout, so only the deadline can end it.
+    conn.send(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    conn.trickle(b"a", every=0.05, chunked=False)
+
+
 @pytest.mark.parametrize(
     ("answer", "timeout", "deadline"),
-    [(_trickling, 5.0, 1.0), (lambda r, c: c.hang(), 30.0, 0.5)],
-    ids=["body-trickles-for-ever", "head-never-comes"],
+    [
+        (_trickling, 5.0, 1.0),
+        (lambda r, c: c.hang(), 30.0, 0.5),
+        (_trickling_head, 5.0, 1.0),
+    ],
+    ids=["body-trickles-for-ever", "head-never-comes", "head-trickles-for-ever"],
 )
 def test_the_deadline_cuts_an_attempt_in_progress(
     serve: Serve, make_client: MakeClient, answer: Handler, timeout: float, deadline: float
