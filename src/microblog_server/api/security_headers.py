@@ -27,6 +27,9 @@ _PRIVATE = (b"cache-control", PRIVATE.encode("latin-1"))
 def add_security_headers(headers: list[tuple[bytes, bytes]], *, authenticated: bool) -> None:
     """Add the security headers to a response's raw header list, in place.
 
+    The caller removes any ``X-Content-Type-Options`` the app sent first (the edge layer
+    sets it, it does not add a second one).
+
     Args:
         headers: The ``http.response.start`` message's headers.
         authenticated: Whether the request carried a valid token (then ``Cache-Control:
