@@ -43,11 +43,14 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Feed h11; stop the clock once a request's headers are complete."""
-        if self._between_requests() and self._header_timer is None:
-            self._arm()  # the first byte of a keep-alive connection's next request
         super().data_received(data)
         if not self._between_requests():
             self._disarm()
+        elif self._header_timer is None:
+            # The first bytes of a keep-alive connection's next request, headers still
+            # incomplete. Headers that come whole in one read (nearly all) never arm a
+            # timer: uvicorn's own keep-alive timer covered the idle time before them.
+            self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the clock."""

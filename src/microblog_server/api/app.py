@@ -11,16 +11,15 @@ from microblog_server.api.body_limit import BodyLimitMiddleware
 from microblog_server.api.caller import IdentityMiddleware
 from microblog_server.api.cursors import CursorCodec
 from microblog_server.api.docs import install_docs
+from microblog_server.api.edge import EdgeMiddleware
 from microblog_server.api.handlers import install_handlers
-from microblog_server.api.hosts import HostMiddleware
+from microblog_server.api.hosts import HostPolicy
 from microblog_server.api.idempotency import IdempotencyMiddleware
 from microblog_server.api.login_throttle import LoginThrottle
 from microblog_server.api.openapi import build_openapi
 from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, parse_quota
-from microblog_server.api.request_id import RequestIdMiddleware
 from microblog_server.api.routers import feeds, follows, meta, microposts, token, users
-from microblog_server.api.security_headers import SecurityHeadersMiddleware
-from microblog_server.api.unavailable import OutageLog, UnavailableMiddleware
+from microblog_server.api.unavailable import OutageLog
 from microblog_server.version import package_version
 
 if TYPE_CHECKING:
@@ -100,15 +99,13 @@ def build_app(
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
-    # Outside every middleware that reaches the storage (the token check, the
-    # Idempotency-Key store), inside the ones that shape every response (security
-    # headers, X-Request-ID), so a 503 for an outage carries them too.
-    app.add_middleware(UnavailableMiddleware, errors=services.unavailable, outage=app.state.outage)
+    # Outermost: the request id, the access log and the security headers reach every
+    # response, the 400 for a foreign Host and the 503 for an outage (an error of the token
+    # check or the Idempotency-Key store, inside it) included.
     app.add_middleware(
-        HostMiddleware,
-        public_base_url=settings.public_base_url,
-        allowed_hosts=settings.allowed_hosts,
+        EdgeMiddleware,
+        hosts=HostPolicy(settings.public_base_url, settings.allowed_hosts),
+        errors=services.unavailable,
+        outage=app.state.outage,
     )
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestIdMiddleware)
     return app

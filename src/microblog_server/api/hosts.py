@@ -2,8 +2,8 @@
 
 Links (``href``, ``next``, ``Link``, ``Location``) are absolute and built from the request's
 base URL, so a ``Host`` the client chose would be reflected into every one of them (a
-poisoned cache, or a password-reset style link pointing elsewhere). :class:`HostMiddleware`
-closes that in one of two ways:
+poisoned cache, or a password-reset style link pointing elsewhere). :class:`HostPolicy`
+(applied by the edge layer, :mod:`microblog_server.api.edge`) closes that in one of two ways:
 
 - with ``public_base_url`` set, every request is answered as if it named that origin
   (scheme and host are rewritten before anything reads them), whatever ``Host`` it sent;
@@ -19,15 +19,15 @@ import ipaddress
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from microblog_server.api.asgi import header, send_problem
+from microblog_server.api.asgi import header
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import Scope
 
-__all__ = ["HostMiddleware", "host_name"]
+__all__ = ["HostPolicy", "host_name", "refused_host"]
 
 
 def host_name(value: str) -> str:
@@ -47,39 +47,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-class HostMiddleware:
+class HostPolicy:
     """Refuse requests for hosts this service is not configured for, or pin the origin.
 
     Args:
-        app: The application.
         public_base_url: ``scheme://host[:port]`` that links are built from, or ``None``.
         allowed_hosts: Host names accepted besides loopback and the connection's address.
     """
 
     def __init__(
-        self, app: ASGIApp, public_base_url: str | None = None, allowed_hosts: Iterable[str] = ()
+        self, public_base_url: str | None = None, allowed_hosts: Iterable[str] = ()
     ) -> None:
-        self.app = app
         self.allowed = frozenset(host_name(host) for host in allowed_hosts)
         self.public: tuple[str, bytes] | None = None
         if public_base_url is not None:
             parts = urlsplit(public_base_url)
             self.public = (parts.scheme, parts.netloc.encode("latin-1"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI call."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def admit(self, scope: Scope) -> Scope | None:
+        """Return the scope to answer the request with, or ``None`` to refuse it with a 400.
+
+        With a public base URL, a copy naming that origin (scheme and ``Host``).
+        """
         if self.public is not None:
             scheme, netloc = self.public
             headers = [(k, v) for k, v in scope["headers"] if k != b"host"]
-            scope = {**scope, "scheme": scheme, "headers": [(b"host", netloc), *headers]}
-        elif not self._accepts(scope):
-            problem = ProblemError(400, "bad_request", "this service does not answer for that Host")
-            await send_problem(scope, receive, send, problem)
-            return
-        await self.app(scope, receive, send)
+            return {**scope, "scheme": scheme, "headers": [(b"host", netloc), *headers]}
+        return scope if self._accepts(scope) else None
 
     def _accepts(self, scope: Scope) -> bool:
         sent = header(scope, b"host")
@@ -89,3 +83,8 @@ class HostMiddleware:
         server = scope.get("server")
         reached = str(server[0]).lower() if server else None
         return host == reached or host in self.allowed or _is_loopback(host)
+
+
+def refused_host() -> ProblemError:
+    """Return the problem a request naming another ``Host`` gets."""
+    return ProblemError(400, "bad_request", "this service does not answer for that Host")

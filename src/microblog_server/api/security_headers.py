@@ -8,43 +8,37 @@
   with its ETag (the SDK's ``If-None-Match``).
 
 No ``Server`` header names the stack: ``serve`` runs uvicorn without it
-(:mod:`microblog_server.serving`). ``/docs`` sets its own CSP (:mod:`.docs`).
+(:mod:`microblog_server.serving`). ``/docs`` sets its own CSP (:mod:`.docs`). The edge
+layer (:mod:`microblog_server.api.edge`) applies them.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from starlette.datastructures import MutableHeaders
-
-from microblog_server.api.caller import caller_of
-
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-__all__ = ["PRIVATE", "SecurityHeadersMiddleware"]
+__all__ = ["PRIVATE", "add_security_headers"]
 
 PRIVATE = "private, no-cache"
 
+# Encoded once: the edge layer adds them to every response without building a
+# header object per response.
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_PRIVATE = (b"cache-control", PRIVATE.encode("latin-1"))
 
-class SecurityHeadersMiddleware:
-    """Add ``X-Content-Type-Options`` everywhere and ``Cache-Control`` when authenticated."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+def add_security_headers(headers: list[tuple[bytes, bytes]], *, authenticated: bool) -> None:
+    """Add the security headers to a response's raw header list, in place.
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI call."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    The caller removes any ``X-Content-Type-Options`` the app sent first (the edge layer
+    sets it, it does not add a second one).
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                if caller_of(scope).user is not None and "cache-control" not in headers:
-                    headers["Cache-Control"] = PRIVATE
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    Args:
+        headers: The ``http.response.start`` message's headers.
+        authenticated: Whether the request carried a valid token (then ``Cache-Control:
+            private, no-cache`` unless the response sets its own).
+    """
+    if authenticated:
+        for key, _ in headers:
+            if key == b"cache-control":
+                break
+        else:
+            headers.append(_PRIVATE)
+    headers.append(_NOSNIFF)

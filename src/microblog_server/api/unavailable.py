@@ -15,16 +15,14 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from microblog_server.api.asgi import send_problem
 from microblog_server.api.log_text import loggable
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["OutageLog", "UnavailableMiddleware", "unavailable_problem"]
+__all__ = ["OutageLog", "unavailable_problem"]
 
 logger = logging.getLogger("microblog_server.api")
 
@@ -113,44 +111,3 @@ class OutageLog:
             self._clock() - since,
             failed,
         )
-
-
-class UnavailableMiddleware:
-    """Answer 503 for a storage error raised by an inner middleware before any response.
-
-    Put it inside the request-id middleware (so the access log and ``X-Request-ID`` see
-    the 503) and outside every middleware that reaches the storage.
-
-    Args:
-        app: The application.
-        errors: The exception types that mean "the storage does not answer".
-        outage: Where the outage is logged.
-    """
-
-    def __init__(
-        self, app: ASGIApp, errors: tuple[type[Exception], ...], outage: OutageLog
-    ) -> None:
-        self.app = app
-        self.errors = errors
-        self.outage = outage
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI call."""
-        if scope["type"] != "http" or not self.errors:
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_tracked)
-        except self.errors as error:
-            if started:
-                raise
-            self.outage.failed(error, f"{scope['method']} {scope['path']}")
-            await send_problem(scope, receive, send, unavailable_problem())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.api.request_id import RequestIdMiddleware
+from microblog_server.api.edge import EdgeMiddleware
 from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
@@ -78,7 +78,7 @@ async def _fails(scope: Scope, receive: Receive, send: Send) -> None:
 
 def test_an_answered_request_is_logged_with_its_status(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger=ACCESS):
-        _call(RequestIdMiddleware(_answers_204), _scope("/api/v1/x"))
+        _call(EdgeMiddleware(_answers_204), _scope("/api/v1/x"))
 
     (line,) = _logged(caplog)
     assert line.startswith("GET /api/v1/x 204 ")
@@ -88,7 +88,7 @@ def test_a_request_the_client_abandoned_is_logged_as_499_not_500(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger=ACCESS):
-        sent = _call(RequestIdMiddleware(_never_answers), _scope("/api/v1/x"))
+        sent = _call(EdgeMiddleware(_never_answers), _scope("/api/v1/x"))
 
     assert sent == []
     (line,) = _logged(caplog)
@@ -99,7 +99,7 @@ def test_an_app_that_fails_before_answering_is_logged_as_500(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger=ACCESS), pytest.raises(RuntimeError):
-        _call(RequestIdMiddleware(_fails), _scope("/api/v1/x"))
+        _call(EdgeMiddleware(_fails), _scope("/api/v1/x"))
 
     (line,) = _logged(caplog)
     assert line.startswith("GET /api/v1/x 500 ")
