@@ -41,10 +41,6 @@ TEST_SETTINGS = {
     "MICROBLOG_PASSWORD_HASH_TIME_COST": "1",
     "MICROBLOG_PASSWORD_HASH_MEMORY_COST": "8",
     "MICROBLOG_PASSWORD_HASH_PARALLELISM": "1",
-    # A claim whose node died lapses after 2 s (not 30): a create retried on another node
-    # takes its Idempotency-Key over within the SDK's default retries (3, each after the
-    # 409's Retry-After: 1), so the failover test's SDK users see no error.
-    "MICROBLOG_IDEMPOTENCY_LEASE": "2",
 }
 _names = itertools.count()
 
