@@ -28,6 +28,7 @@ from tests.cluster.harness import (
     free_port,
     http_status,
     node_settings,
+    start_nodes,
     wait_for,
 )
 
@@ -154,10 +155,7 @@ def cluster() -> Iterator[Cluster]:
             timeout=120,
         )
         nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
-        for node in nodes:
-            node.start(wait=False)
-        for node in nodes:
-            node.wait_live()
+        start_nodes(nodes)
         balancer = HAProxy(nodes, port=lb_port)
         balancer.start()
         running = Cluster(postgres, redis, nodes, balancer, python)

@@ -421,6 +421,14 @@ class Node:
         self.process = None
 
 
+def start_nodes(nodes: list[Node]) -> None:
+    """Start the nodes together, then wait until each is live (their boots overlap)."""
+    for node in nodes:
+        node.start(wait=False)
+    for node in nodes:
+        node.wait_live()
+
+
 # --------------------------------------------------------------------------- HAProxy
 
 

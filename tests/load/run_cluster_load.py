@@ -30,6 +30,7 @@ from tests.cluster.harness import (
     free_port,
     http_status,
     node_settings,
+    start_nodes,
     wait_for,
 )
 
@@ -108,10 +109,7 @@ def main() -> int:
         )
         _seed(python, settings)
         nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
-        for node in nodes:
-            node.start(wait=False)
-        for node in nodes:
-            node.wait_live()
+        start_nodes(nodes)
         balancer = HAProxy(nodes, port=lb_port)
         balancer.start()
         for users in USERS:

@@ -52,6 +52,20 @@ class _RecordingStore:
         self.events.append("abandon")
 
 
+KEYED_POST: Scope = {
+    "type": "http",
+    "method": "POST",
+    "path": "/api/v1/users/dana/collection",
+    "query_string": b"",
+    "headers": [(b"idempotency-key", b"k1")],
+    "client": ("127.0.0.1", 1),
+}
+
+
+async def receive() -> Message:
+    return {"type": "http.request", "body": b"{}", "more_body": False}
+
+
 def _run(status: int) -> list[str]:
     events: list[str] = []
 
@@ -60,21 +74,11 @@ def _run(status: int) -> list[str]:
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"{}", "more_body": False}
-
     async def send(message: Message) -> None:
         events.append(f"send {message['type']}")
 
-    scope: Scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/api/v1/users/dana/collection",
-        "query_string": b"",
-        "headers": [(b"idempotency-key", b"k1")],
-        "client": ("127.0.0.1", 1),
-    }
-    asyncio.run(IdempotencyMiddleware(app, _RecordingStore(events))(scope, receive, send))
+    middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+    asyncio.run(middleware(dict(KEYED_POST), receive, send))
     return events
 
 
@@ -102,25 +106,14 @@ def test_a_cancelled_request_still_releases_what_it_holds() -> None:
         scopes[0].cancel()
         await anyio.sleep(60)  # cancelled at once: never waited for
 
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"{}", "more_body": False}
-
     async def send(message: Message) -> None:
         events.append(f"send {message['type']}")
-
-    scope: Scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/api/v1/users/dana/collection",
-        "query_string": b"",
-        "headers": [(b"idempotency-key", b"k1")],
-        "client": ("127.0.0.1", 1),
-    }
 
     async def main() -> None:
         with anyio.CancelScope() as cancelled:
             scopes.append(cancelled)
-            await IdempotencyMiddleware(app, _RecordingStore(events))(scope, receive, send)
+            middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+            await middleware(dict(KEYED_POST), receive, send)
 
     anyio.run(main)
 
