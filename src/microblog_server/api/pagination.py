@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request, Response
 
 from microblog_server.api.cursors import InvalidCursorError
 from microblog_server.api.problems import ProblemError
-from microblog_server.domain import PageRequest
+from microblog_server.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,7 +65,9 @@ class PageParams:
 async def page_params(
     request: Request,
     response: Response,
-    size: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
+    size: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")
+    ] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
         str | None, Query(max_length=512, description="opaque, from a page's next or previous link")
     ] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from microblog_server.domain import (
     Unauthenticated,
     validate_username,
 )
-from microblog_server.services.token_cache import TokenCache
+from microblog_server.services.token_cache import TokenCache, token_digest
 
 if TYPE_CHECKING:
     from microblog_server.domain import User
@@ -23,18 +22,13 @@ if TYPE_CHECKING:
     from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWorkFactory
 
-__all__ = ["AuthService", "token_digest"]
+__all__ = ["AuthService"]
 
 _ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
 _MAX_ID = 2**63 - 1  # the largest id a 64-bit signed column holds
 _MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
 _MAX_JTI = 64  # the revocation table's jti column
-
-
-def token_digest(token: str) -> str:
-    """Return the SHA-256 digest (hex) of a bearer token, to recognise it without storing it."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AuthService:

@@ -25,10 +25,9 @@ from microblog_server.domain import (
     validate_password,
     validate_username,
 )
-from microblog_server.services.auth import token_digest
 from microblog_server.services.paging import to_page
 from microblog_server.services.preconditions import require_version
-from microblog_server.services.token_cache import TokenCache
+from microblog_server.services.token_cache import TokenCache, token_digest
 
 if TYPE_CHECKING:
     from collections.abc import Collection
