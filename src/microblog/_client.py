@@ -26,6 +26,7 @@ from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
+from microblog._resources._paths import API
 from microblog._send import ClientAdapter
 from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
@@ -53,10 +54,9 @@ class _Unchanged:
 
 
 _UNSET: Any = _Unchanged()
-_API_ROOT = "/api/v1"
 # What a bearer token may be in a header: visible ASCII, at least one character.
 _TOKEN_TEXT = re.compile(r"[!-~]+")
-_TOKEN = f"{_API_ROOT}/token"
+_TOKEN = f"{API}/token"
 
 
 def _service_root(base_url: str) -> str:
@@ -67,8 +67,8 @@ def _service_root(base_url: str) -> str:
     is kept.
     """
     root = base_url.rstrip("/")
-    if root.endswith(_API_ROOT):
-        root = root.removesuffix(_API_ROOT)
+    if root.endswith(API):
+        root = root.removesuffix(API)
     return root
 
 

@@ -9,7 +9,7 @@ pipeline only reports outcomes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["FAILURES", "Failure", "Outcome"]
 
@@ -24,17 +24,7 @@ Failure = Literal[
     "too_large",  # the body passed Client(max_response_bytes=...)
     "malformed",  # the body could not be decoded (Content-Encoding garbage)
 ]
-FAILURES: tuple[Failure, ...] = (
-    "connect",
-    "connect_timeout",
-    "tls",
-    "invalid",
-    "timeout",
-    "lost",
-    "deadline",
-    "too_large",
-    "malformed",
-)
+FAILURES: tuple[Failure, ...] = get_args(Failure)
 
 
 @dataclass(frozen=True, slots=True)

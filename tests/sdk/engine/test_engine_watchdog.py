@@ -25,17 +25,18 @@ def test_a_read_blocked_past_its_deadline_returns_at_once() -> None:
 def test_a_cancelled_ticket_never_fires() -> None:
     watchdog = Watchdog()
     ours, theirs = socket.socketpair()
-    with ours, theirs:
+    other, peer = socket.socketpair()
+    with ours, theirs, other, peer:
         ticket = watchdog.watch(time.monotonic() + 0.05, ours)
         ticket.cancel()
-        later = watchdog.watch(time.monotonic() + 0.1, socket.socket())
-        while not later.fired:  # a later deadline fired: the cancelled one was passed over
-            time.sleep(0.01)
+        later = watchdog.watch(time.monotonic() + 0.1, other)
+        other.settimeout(10)
+        assert other.recv(1) == b""  # the later deadline fired: the cancelled one was passed
 
         theirs.sendall(b"x")
         assert ours.recv(1) == b"x"
+        assert later.fired
         assert not ticket.fired
-        later.sock.close()
 
 
 def test_cancelled_tickets_do_not_pile_up_until_their_deadlines() -> None:
