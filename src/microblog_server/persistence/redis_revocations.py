@@ -126,7 +126,7 @@ class RedisRevocations:
         on_resume: Callable[[], None],
     ) -> None:
         while not self._stop.is_set():
-            pubsub = self._client.pubsub()  # type: ignore[no-untyped-call]
+            pubsub = self._client.pubsub()
             try:
                 pubsub.subscribe(self._channel)
                 self._hear(pubsub, on_token, on_user, on_resume)
