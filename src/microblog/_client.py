@@ -7,6 +7,7 @@ import os
 import re
 import time
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 import requests
 
@@ -72,6 +73,46 @@ def _service_root(base_url: str) -> str:
     return root
 
 
+def _check_base_url(base_url: str) -> str:
+    """Refuse a base URL that is not http(s) or that carries credentials (``user:pw@host``).
+
+    Credentials in the URL are refused rather than sent as HTTP basic auth (what
+    ``requests`` would do): the service authenticates with bearer tokens, so basic auth
+    would only carry the password to every request, proxy and log line on the way. The
+    message never quotes the URL, which holds the secret.
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("the base URL must start with http:// or https://")
+    try:
+        userinfo = "@" in urlsplit(base_url).netloc
+    except ValueError:  # a broken port or IPv6 literal: requests reports it on the first call
+        userinfo = "@" in base_url.partition("://")[2].partition("/")[0]
+    if userinfo:
+        raise ValueError(
+            "the base URL carries credentials (user:password@host), which are never sent;"
+            " remove them and pass username= and password= (or token=) instead"
+        )
+    return _service_root(base_url)
+
+
+def _check_token(token: str | None, source: str) -> str | None:
+    """Refuse a token that cannot go into an ``Authorization`` header, without quoting it.
+
+    Args:
+        token: The token, or None (no token).
+        source: Where it came from, for the message (``token=`` or ``$MICROBLOG_TOKEN``).
+    """
+    if token is not None and not isinstance(token, str):
+        raise TypeError(f"{source} must be a string (a bearer token) or None")
+    if token and not _TOKEN_TEXT.fullmatch(token):
+        raise ValueError(
+            f"the token from {source} contains whitespace or a control character (a"
+            " trailing newline from a file?); pass it with .strip(), e.g."
+            " token=open(path).read().strip()"
+        )
+    return token
+
+
 def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
     """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
     if callable(middleware):
@@ -112,7 +153,8 @@ class Client:
     Args:
         base_url: The service's root URL, such as ``https://microblog.example.com``;
             defaults to ``$MICROBLOG_URL``. A URL ending in ``/api/v1`` is accepted and
-            means the same service (the SDK adds ``/api/v1`` itself).
+            means the same service (the SDK adds ``/api/v1`` itself). Credentials in it
+            (``user:password@``) are refused, never used or shown.
         username: With ``password``: log in lazily, and once more on a 401.
         password: The password for ``username``.
         token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
@@ -152,8 +194,11 @@ class Client:
 
     Raises:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
-            that is not http(s), or with a username without a password (or both a token
-            and a password).
+            that is not http(s) or that carries credentials (``http://user:pw@host``:
+            pass ``username=``/``password=`` instead; they are never sent as basic auth),
+            with a token holding whitespace or a control character (a trailing newline
+            from a file: ``.strip()`` it; the message never quotes the token), or with a
+            username without a password (or both a token and a password).
         TypeError: For ``timeout=None``, or a ``max_response_bytes`` that is not an int.
 
     Environment: ``MICROBLOG_URL`` and ``MICROBLOG_TOKEN`` are read when the client is
@@ -204,15 +249,14 @@ class Client:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
             raise ValueError("no base URL: pass Client(base_url) or set $MICROBLOG_URL")
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError("the base URL must start with http:// or https://")
-        base_url = _service_root(base_url)
+        base_url = _check_base_url(base_url)
         if (username is None) != (password is None):
             raise ValueError("pass username and password together")
         if password is not None and token is not None:
             raise ValueError("pass either a token or a username and password, not both")
+        token = _check_token(token, "token=")
         if password is None and token is None:
-            token = os.environ.get("MICROBLOG_TOKEN") or None
+            token = _check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
         if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
             raise TypeError("max_response_bytes must be an int (bytes)")
         if max_response_bytes < 1:
@@ -263,7 +307,8 @@ class Client:
         auth = self._transport.auth
         kind = auth.kind if auth else None
         who = f", username={auth.username!r}" if auth and auth.username else ""
-        return f"Client({self._transport.base_url!r}, auth={kind!r}{who})"
+        text = f"Client({self._transport.base_url!r}, auth={kind!r}{who})"
+        return f"<closed {text}>" if self._is_closed() else text
 
     @property
     def base_url(self) -> str:
@@ -386,8 +431,11 @@ class Client:
             # its traceback starts here, at the caller's call, not deep in the pipeline.
             raise error.with_traceback(None)  # noqa: B904 - re-raised as itself, not anew
 
+    def _is_closed(self) -> bool:
+        return self._closed or self._lifetime.closed
+
     def _check_open(self) -> None:
-        if self._closed or self._lifetime.closed:
+        if self._is_closed():
             raise ClientClosedError(
                 f"this client of {self.base_url} is closed (close() or the end of its"
                 " with block): make a new microblog.Client"

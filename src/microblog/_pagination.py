@@ -85,12 +85,17 @@ class Pager(Generic[T]):
     ``client.microposts.search()``, ``client.timeline()``, ``user.followers()``, ... Their
     ``size=`` is the page size sent to the service (1-100, ``None``: its default, 20),
     ``limit=`` the most items to yield in total, and ``cursor=`` resumes a walk from a
-    :attr:`Page.cursor`; a bad value raises ``ValueError`` before any request.
+    :attr:`Page.cursor`. A value of the wrong type (a ``size`` that is not an int, a
+    negative ``limit``, an empty ``cursor``) raises ``ValueError`` before any request;
+    the page size's range is the service's rule, so ``size=0`` comes back as its
+    :class:`~microblog.ValidationError` (422) when the first page is fetched.
 
     Iterating yields every item of every page (at most ``limit``); each iteration starts
     again from the first page (or from ``cursor``) and holds one page at a time.
     :meth:`pages` yields the :class:`Page` objects instead. A pager is iterable, not an
-    iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``.
+    iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``. It has no
+    length and cannot be sliced (that would fetch every page): ``limit=3`` asks for the
+    first three items, ``itertools.islice(pager, 3)`` takes them from a pager at hand.
     """
 
     __slots__ = (
@@ -140,13 +145,14 @@ class Pager(Generic[T]):
             parse: Turns one JSON item into a ``U``; raises ``ValueError`` on a malformed
                 item (the pager turns it into :class:`~microblog.ResponseDecodeError`).
             params: Extra query parameters of the first request (``None`` values dropped).
-            size: Page size sent to the service, 1-100.
+            size: Page size sent to the service (its range is the service's rule).
             limit: Most items to yield in total.
             cursor: Resume from this cursor.
             template: The listing's URL template, for logs (every page's request).
 
         Raises:
-            ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
+            ValueError: on a ``size``, ``limit`` or ``cursor`` of the wrong type or sign,
+                before any request.
         """
         pager: Pager[U] = object.__new__(Pager)
         pager._client = client
@@ -182,6 +188,24 @@ class Pager(Generic[T]):
             "a Pager is not an iterator: use next(iter(pager)) or a for loop for the items,"
             " or pager.pages() for the pages"
         )
+
+    def __getitem__(self, index: object) -> NoReturn:
+        """Explain that a pager cannot be indexed or sliced, and what to use instead."""
+        raise TypeError(
+            "a Pager is lazy and cannot be indexed or sliced: pass limit= (e.g."
+            " client.users.list(limit=3)) or use itertools.islice(pager, 3)"
+        )
+
+    def __len__(self) -> NoReturn:
+        """Explain that a pager's length is unknown until every page is fetched."""
+        raise TypeError(
+            "a Pager has no length before every page is fetched: use limit= to cap it,"
+            " or len(list(pager)) to fetch them all"
+        )
+
+    def __bool__(self) -> bool:
+        """Always true (a pager is a query, not its results); ``len`` would be refused."""
+        return True
 
     def pages(self) -> Iterator[Page[T]]:
         """Yield the pages one by one, each fetched when the previous one is done.
