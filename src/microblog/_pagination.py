@@ -10,6 +10,7 @@ They are never one word for both (a trap of other SDKs, see ``design/lessons.md`
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
@@ -22,6 +23,32 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+#: Empty pages in a row (each with a ``next`` link) a pager follows before it gives up:
+#: the service sends none (a page is empty only at the end), a broken one sends them for ever.
+EMPTY_PAGES_IN_A_ROW = 3
+#: How many of the latest links a pager remembers to notice a ``next`` link that loops.
+REMEMBERED_LINKS = 64
+
+
+class _RecentLinks:
+    """The latest links followed, to notice one that comes back: bounded, not every link."""
+
+    __slots__ = ("_order", "_seen")
+
+    def __init__(self, first: str | None) -> None:
+        self._order: deque[str | None] = deque([first])
+        self._seen: set[str | None] = {first}
+
+    def add(self, key: str | None) -> bool:
+        """Remember ``key``; False when it is one of the remembered (the walk would loop)."""
+        if key in self._seen:
+            return False
+        self._order.append(key)
+        self._seen.add(key)
+        if len(self._order) > REMEMBERED_LINKS:
+            self._seen.discard(self._order.popleft())
+        return True
 
 
 def _cursor_of(link: str) -> str | None:
@@ -214,7 +241,9 @@ class Pager(Generic[T]):
         fetched.
 
         Raises:
-            PaginationError: a ``next`` link repeats one already followed.
+            PaginationError: a ``next`` link repeats one of the latest followed, or
+                ``EMPTY_PAGES_IN_A_ROW`` (3) pages in a row came back empty with a
+                ``next`` link (a service that never ends its listing).
         """
         remaining = self._limit
         if remaining == 0:
@@ -225,19 +254,24 @@ class Pager(Generic[T]):
             "size": self._size,
             "cursor": self._cursor,
         }
-        seen: set[str | None] = {self._cursor}
+        seen = _RecentLinks(self._cursor)
+        empty = 0
         while True:
             page = self._fetch(url, params)
             if remaining is not None:
                 page = Page(page.items[:remaining], page.next, page.previous)
                 remaining -= len(page.items)
+            empty = 0 if page.items else empty + 1
             yield page
             if page.next is None or remaining == 0:
                 return
-            key = page.cursor or page.next
-            if key in seen:
+            if empty >= EMPTY_PAGES_IN_A_ROW:
+                raise PaginationError(
+                    f"the service sent {empty} empty pages in a row, each with a next link;"
+                    " stopping rather than following them for ever"
+                )
+            if not seen.add(page.cursor or page.next):
                 raise PaginationError(f"the next link repeats an earlier page: {page.next}")
-            seen.add(key)
             url, params = page.next, None
             del page  # hold one page at a time
 
