@@ -13,6 +13,7 @@ import requests
 
 from microblog._auth import BearerAuth
 from microblog._breaker import CircuitBreaker
+from microblog._cache import MAX_BYTES as CACHE_MAX_BYTES
 from microblog._cache import ETagCache
 from microblog._call import CallPolicy
 from microblog._config import Retry, Timeout
@@ -113,6 +114,14 @@ def _check_token(token: str | None, source: str) -> str | None:
     return token
 
 
+def _check_bytes(name: str, value: int) -> None:
+    """Refuse a byte bound that is not an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int (bytes)")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1")
+
+
 def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
     """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
     if callable(middleware):
@@ -173,6 +182,8 @@ class Client:
             kept; the caller closes it).
         cache: Revalidate GETs with ``If-None-Match`` from a bounded per-client cache.
         cache_size: The cache's bound, in responses.
+        cache_max_bytes: The cache's bound in bytes (default 16 MiB): the least recently
+            used responses are dropped past it, and a body larger than it is not cached.
         hooks: Callbacks on retry, rate-limit wait and new token (``microblog.Hooks``).
         max_response_bytes: The largest response body read, in bytes (default 16 MiB);
             a larger one (by ``Content-Length``, or while it streams) is not read on and
@@ -237,6 +248,7 @@ class Client:
         session: requests.Session | None = None,
         cache: bool = True,
         cache_size: int = 512,
+        cache_max_bytes: int = CACHE_MAX_BYTES,
         hooks: Hooks | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
@@ -257,10 +269,8 @@ class Client:
         token = _check_token(token, "token=")
         if password is None and token is None:
             token = _check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
-        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise TypeError("max_response_bytes must be an int (bytes)")
-        if max_response_bytes < 1:
-            raise ValueError("max_response_bytes must be >= 1")
+        _check_bytes("max_response_bytes", max_response_bytes)
+        _check_bytes("cache_max_bytes", cache_max_bytes)
         telemetry = _telemetry(tracer_provider, meter_provider)
         if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
@@ -281,7 +291,7 @@ class Client:
             base_url=base_url,
             session=session,
             auth=None,
-            cache=ETagCache(cache_size) if cache else None,
+            cache=ETagCache(cache_size, max_bytes=cache_max_bytes) if cache else None,
             bucket=TokenBucket(rate_limit, clock) if rate_limit else None,
             hooks=hooks,
             user_agent=f"microblog-python/{__version__}",
@@ -324,6 +334,12 @@ class Client:
     def max_response_bytes(self) -> int:
         """The largest response body this client reads, in bytes."""
         return self._transport.max_response_bytes
+
+    @property
+    def cache_max_bytes(self) -> int | None:
+        """The ETag cache's bound in bytes, or None when ``cache=False``."""
+        cache = self._transport.cache
+        return None if cache is None else cache.max_bytes
 
     @property
     def circuit_breaker(self) -> CircuitBreaker | None:
