@@ -481,6 +481,12 @@ class Client:
             )
         return token
 
+    def _password_changed(self, username: str, password: str) -> None:
+        """Log in with ``password`` from now on, when this client holds ``username``'s."""
+        auth = self._transport.auth
+        if auth is not None and auth.username == username:
+            auth.use_password(password)
+
     def me(self) -> User:
         """Return the caller's user."""
         return self.users.me()

@@ -61,6 +61,8 @@ class Requester(Protocol):
     @property
     def _username(self) -> str | None: ...
 
+    def _password_changed(self, username: str, password: str) -> None: ...
+
     def _request(
         self,
         method: str,

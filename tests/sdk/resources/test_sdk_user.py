@@ -211,9 +211,13 @@ def test_set_password_patches_only_the_password() -> None:
     user = loaded(client)
     client.reply("PATCH", DANA, FakeResponse(user_json(), '"v2"'))
 
-    user.set_password("a new long password")
+    user.set_password("a new long password", current_password="the old one")
 
-    assert client.calls[-1].json == {"password": "a new long password"}
+    assert client.calls[-1].json == {
+        "password": "a new long password",
+        "current_password": "the old one",
+    }
+    assert client.password_changes == [("dana", "a new long password")]
     assert client.calls[-1].if_match == '"v1"'
     assert user.etag == '"v2"'
 
@@ -223,7 +227,9 @@ def test_set_password_refuses_a_non_string_before_any_request() -> None:
     user = loaded(client)
 
     with pytest.raises(ValueError, match="password"):
-        user.set_password(None)  # type: ignore[arg-type]
+        user.set_password(None, current_password="x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="current_password"):
+        user.set_password("a new long password", current_password=None)  # type: ignore[arg-type]
 
     assert len(client.calls) == 1
 
