@@ -60,6 +60,10 @@ class ETagCache:
         self._nbytes = 0
         self._lock = threading.Lock()
 
+    def empty_copy(self) -> ETagCache:
+        """A new, empty cache with the same bounds (for another user's client)."""
+        return ETagCache(self._max_entries, max_bytes=self._max_bytes)
+
     def __len__(self) -> int:
         return len(self._entries)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
@@ -26,7 +27,7 @@ from microblog._errors import (
 from microblog._hooks import Hooks
 from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
-from microblog._ratelimit import RateLimit, TokenBucket
+from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
 from microblog._resources._paths import API
 from microblog._send import ClientAdapter
@@ -379,11 +380,18 @@ class Client:
         max_retries: int | None = None,
         retry: Retry | None = None,
         middleware: Sequence[Middleware] = _UNSET,
+        token: str | None = _UNSET,
     ) -> Client:
-        """Return a copy with other timeouts, retries or middleware, sharing everything else.
+        """Return a copy with other timeouts, retries, middleware or token, sharing the pool.
 
         The copy shares the session (connection pool), the login, the cache and the
         pacing state; closing it does not close the pool.
+
+        With ``token=``, the copy acts as another user (a web app's per-request client):
+        it still shares the session, the client-side pacing and the circuit breaker,
+        but has its own credentials, ETag cache (one user's responses never serve
+        another's) and record of the service's quota (``quota``). ``token=None`` makes
+        an anonymous copy. A copy made this way never logs in with a password.
 
         Args:
             timeout: New timeouts (a number means both); None is refused.
@@ -391,22 +399,43 @@ class Client:
             retry: A new retry policy.
             middleware: The copy's whole middleware list (replacing, not adding to,
                 this client's; ``[]`` runs none).
+            token: Another bearer token for the copy, or None for none; checked as
+                ``Client(token=...)`` checks it.
 
         Returns:
             The copy.
+
+        Raises:
+            ValueError: a token with whitespace or a control character (not quoted).
         """
         new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
         new_retry = retry or self.retry
         if max_retries is not None:
             new_retry = dataclasses.replace(new_retry, max_retries=max_retries)
-        copy = object.__new__(Client)
-        copy._transport = self._transport
-        copy._owns_session = False
-        copy._lifetime = self._lifetime
-        copy._closed, copy._is_copy = False, True
+        clone = object.__new__(Client)
+        clone._transport = (
+            self._transport
+            if token is _UNSET
+            else self._transport_for(_check_token(token, "token="))
+        )
+        clone._owns_session = False
+        clone._lifetime = self._lifetime
+        clone._closed, clone._is_copy = False, True
         chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
-        copy._bind(CallPolicy(new_timeout, new_retry, chain))
-        return copy
+        clone._bind(CallPolicy(new_timeout, new_retry, chain))
+        return clone
+
+    def _transport_for(self, token: str | None) -> Transport:
+        """This client's transport with other credentials: same pool, own cache and quota."""
+        shared = self._transport
+        transport = copy.copy(shared)
+        transport.auth = BearerAuth(
+            token=token, username=None, password=None, login=self._login, hooks=shared.hooks
+        )
+        transport.quota = ServerQuota(shared.clock)
+        if shared.cache is not None:
+            transport.cache = shared.cache.empty_copy()
+        return transport
 
     def _request(
         self,

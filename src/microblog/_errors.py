@@ -231,7 +231,21 @@ class ConflictError(APIError):
 
 
 class PreconditionFailedError(APIError):
-    """412: the object changed since it was loaded (``If-Match`` did not match)."""
+    """412: the object changed since it was loaded (``If-Match`` did not match).
+
+    Raised by ``save()``, ``set_password()`` and ``delete()`` of a resource, which then
+    fetch the current version (one ``GET``) and hand it back here, so an app can show
+    what changed and let its user merge or try again; the object that lost the race
+    keeps its unsaved edits.
+
+    Attributes:
+        current: The :class:`~microblog.User` or :class:`~microblog.Micropost` as the
+            service has it now (with its new ETag, so its ``save()`` or ``delete()``
+            wins the next race), or None when it could not be fetched (deleted
+            meanwhile, the service unreachable) or the error came from elsewhere.
+    """
+
+    current: Any = None
 
 
 class ValidationError(APIError):

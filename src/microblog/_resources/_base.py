@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
-from microblog._errors import ResponseDecodeError
+from microblog._errors import MicroblogError, PreconditionFailedError, ResponseDecodeError
 from microblog._pagination import Pager
 
 if TYPE_CHECKING:
@@ -315,7 +315,8 @@ class Resource:
 
         Raises:
             microblog.PreconditionFailedError: the resource changed since it was loaded;
-                ``refresh()`` and apply the change again.
+                its ``current`` is the version the service has now (this object keeps
+                its edits): apply them to that one, or ``refresh()`` and apply again.
         """
         changed = self.changes()
         if changed:
@@ -325,9 +326,29 @@ class Resource:
     def _patch(self, body: Mapping[str, Any]) -> None:
         client = self._client_or_raise()
         path, template = self._path()
-        self._merge(
-            client._request("PATCH", path, json=dict(body), if_match=self._etag, template=template)
-        )
+        with self._handing_back_current():
+            response = client._request(
+                "PATCH", path, json=dict(body), if_match=self._etag, template=template
+            )
+        self._merge(response)
+
+    @contextmanager
+    def _handing_back_current(self) -> Iterator[None]:
+        """On a lost ``If-Match`` race, fetch the current version into the error's ``current``."""
+        try:
+            yield
+        except PreconditionFailedError as error:
+            error.current = self._current()
+            raise
+
+    def _current(self) -> Self | None:
+        """The service's current version of this resource as a new object, or None."""
+        client = self._client_or_raise()
+        path, template = self._path()
+        try:
+            return self._from_response(client, client._request("GET", path, template=template))
+        except MicroblogError:  # deleted meanwhile, unreachable: nothing to hand back
+            return None
 
     def refresh(self) -> Self:
         """Load the current representation, dropping unsaved changes.
@@ -342,10 +363,12 @@ class Resource:
         """Delete the resource (``DELETE`` with ``If-Match``).
 
         Raises:
-            microblog.PreconditionFailedError: the resource changed since it was loaded.
+            microblog.PreconditionFailedError: the resource changed since it was loaded
+                (its ``current`` is the version the service has now).
         """
         path, template = self._path()
-        self._client_or_raise()._request("DELETE", path, if_match=self._etag, template=template)
+        with self._handing_back_current():
+            self._client_or_raise()._request("DELETE", path, if_match=self._etag, template=template)
 
     # -- export and copies -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -70,3 +70,24 @@ def test_a_cache_bound_below_one_byte_is_refused(bad: int) -> None:
 def test_a_cache_bound_that_is_not_an_int_is_refused() -> None:
     with pytest.raises(TypeError, match="cache_max_bytes"):
         microblog.Client("http://127.0.0.1:1", cache_max_bytes=1.5)  # type: ignore[arg-type]
+
+
+def test_a_per_user_copy_never_revalidates_with_another_users_cached_etag(
+    serve: Serve, make_client: MakeClient
+) -> None:
+    server = serve(lambda r, c: c.respond(200, {"username": "dana"}, {"ETag": '"seen-by-a"'}))
+    as_a = make_client(server.url, token="token-a")
+    as_b = as_a.with_options(token="token-b")
+
+    as_a.users.get("dana")
+    as_b.users.get("dana")
+    as_a.users.get("dana")
+
+    sent = [(r.header("Authorization"), r.header("If-None-Match")) for r in server.received]
+    assert sent == [
+        ("Bearer token-a", None),
+        ("Bearer token-b", None),
+        ("Bearer token-a", '"seen-by-a"'),
+    ]
+    assert as_b.session is as_a.session
+    assert as_b.cache_max_bytes == as_a.cache_max_bytes

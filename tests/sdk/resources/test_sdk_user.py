@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from datetime import UTC, datetime
 from typing import Any
 
@@ -403,3 +404,34 @@ def test_user_pagers_list_their_endpoint(method: str, path: str) -> None:
     assert isinstance(found, User if method.startswith("follow") else Micropost)
     assert client.calls == [client.calls[0]]
     assert client.calls[0].params == {"size": 5}
+
+
+def test_a_lost_race_hands_back_the_current_version_in_the_error() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("PATCH", DANA, precondition_failed())
+    client.reply("GET", DANA, FakeResponse(user_json(bio="theirs"), '"v3"'))
+    user.bio = "mine"
+
+    with pytest.raises(PreconditionFailedError) as raised:
+        user.save()
+
+    current = raised.value.current
+    assert isinstance(current, User)
+    assert (current.bio, current.etag) == ("theirs", '"v3"')
+    assert user.changes() == {"bio": "mine"}
+    copied = pickle.loads(pickle.dumps(raised.value))
+    assert copied.current == current
+    assert copied.current.bio == "theirs"
+
+
+def test_a_lost_race_whose_refetch_fails_hands_back_none() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("DELETE", DANA, precondition_failed())
+    client.reply("GET", DANA, ResponseDecodeError("broken", status_code=200, request_id="r"))
+
+    with pytest.raises(PreconditionFailedError) as raised:
+        user.delete()
+
+    assert raised.value.current is None
