@@ -162,6 +162,8 @@ class APIError(MicroblogError):
         errors: For 422, the list of ``{"detail", "pointer"|"parameter"}`` entries.
         headers: The response headers (case-insensitive).
         response: The ``requests.Response``, or None when the SDK raised without one.
+            Its ``request`` carries no credentials: no ``Authorization`` (or
+            ``Cookie``) header, and no body when that held a password.
     """
 
     def __init__(
@@ -385,6 +387,29 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+def _without_secrets(response: requests.Response) -> requests.Response:
+    """Make ``response.request`` (and its redirects') safe to keep on an error.
+
+    An error travels far (logs, error trackers, ``repr`` in a debugger): its request
+    keeps method, URL and other headers, but loses its credentials headers, and its body
+    when that holds a password (a login form, a sign-up, a password change).
+    """
+    for answer in (*response.history, response):
+        safe = answer.request.copy()
+        for name in _SECRET_HEADERS:
+            safe.headers.pop(name, None)
+        body = safe.body
+        text = body.decode("latin-1") if isinstance(body, bytes) else body
+        if isinstance(text, str) and "password" in text:
+            safe.body = None
+            safe.headers.pop("Content-Length", None)
+        answer.request = safe
+    return response
+
+
 def error_from_response(response: requests.Response, *, request_id: str, now: float) -> APIError:
     """Build the exception for an error response, reading its problem-details body.
 
@@ -409,7 +434,7 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
         "request_id": response.headers.get("X-Request-ID") or request_id,
         "errors": [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
         "headers": response.headers,
-        "response": response,
+        "response": _without_secrets(response),
     }
     cls = error_class(response.status_code, code)
     if cls is RateLimitError:

@@ -181,3 +181,32 @@ def test_create_user_does_not_echo_the_password_at_the_prompt(server: LocalServe
     username, password = created
     assert (username, password) == ("eve_repl", SECRET)
     assert created.password == SECRET
+
+
+# error.response carries no secret
+
+
+def test_an_authentication_error_response_carries_no_password(server: LocalServer) -> None:
+    client = microblog.Client(server.url, username="dana", password=SECRET)
+
+    with pytest.raises(microblog.AuthenticationError) as raised:
+        client.me()
+
+    response = raised.value.response
+    assert response is not None
+    assert SECRET not in repr(response.request.body)
+    assert SECRET not in repr(dict(response.request.headers))
+    client.close()
+
+
+def test_an_error_response_carries_no_token(server: LocalServer, token: str) -> None:
+    with microblog.Client(server.url, token=token) as client:
+        with pytest.raises(microblog.NotFoundError) as raised:
+            client.users.get("nobody_here")
+
+    response = raised.value.response
+    assert response is not None
+    assert token not in repr(dict(response.request.headers))
+    assert "Authorization" not in response.request.headers
+    assert response.request.url is not None
+    assert response.request.url.endswith("/api/v1/users/nobody_here")
