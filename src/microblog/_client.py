@@ -87,7 +87,7 @@ def _check_base_url(base_url: str) -> str:
         raise ValueError("the base URL must start with http:// or https://")
     try:
         userinfo = "@" in urlsplit(base_url).netloc
-    except ValueError:  # a broken port or IPv6 literal: requests reports it on the first call
+    except ValueError:  # a broken IPv6 literal: look at the authority's text itself
         userinfo = "@" in base_url.partition("://")[2].partition("/")[0]
     if userinfo:
         raise ValueError(

@@ -210,3 +210,33 @@ def test_an_error_response_carries_no_token(server: LocalServer, token: str) -> 
     assert "Authorization" not in response.request.headers
     assert response.request.url is not None
     assert response.request.url.endswith("/api/v1/users/nobody_here")
+
+
+# The edges of the constructor checks
+
+
+def test_credentials_in_a_base_url_that_is_not_a_url_are_refused_too() -> None:
+    with pytest.raises(ValueError, match="credentials") as raised:
+        microblog.Client(f"http://svc:{SECRET}@[::1")
+    assert SECRET not in str(raised.value)
+
+
+def test_a_token_that_is_not_a_string_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="token"):
+        microblog.Client("http://127.0.0.1:1", token=b"bytes-token")  # type: ignore[arg-type]
+
+
+def test_a_per_user_copy_of_a_client_without_a_cache_has_none() -> None:
+    with microblog.Client("http://127.0.0.1:1", cache=False) as client:
+        assert client.with_options(token="t").cache_max_bytes is None
+
+
+def test_a_token_client_changing_a_password_keeps_its_token(
+    server: LocalServer, token: str
+) -> None:
+    with microblog.Client(server.url, token=token) as client:
+        me = client.me()
+        me.set_password(PASSWORD, current_password=PASSWORD)
+
+        assert client.me().username == "dana"
+        assert "auth='token'" in repr(client)
