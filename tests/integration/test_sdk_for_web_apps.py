@@ -177,3 +177,28 @@ def test_a_lost_race_on_delete_hands_back_the_current_version(
     current = raised.value.current
     assert isinstance(current, microblog.User)
     assert current.bio == "changed meanwhile"
+
+
+def test_a_stateless_app_saves_against_the_version_its_form_showed(
+    server: LocalServer, new_username: NewUser
+) -> None:
+    _, token = sign_up(server, new_username)
+    with microblog.Client(server.url, token=token) as client:
+        shown = client.microposts.create("the text the form showed")
+        form_etag = shown.etag
+        assert form_etag is not None
+        elsewhere = client.microposts.get(shown.id)
+        elsewhere.text = "edited in another tab"
+        elsewhere.save()
+
+        # The form comes back in a new request: the app loads the post afresh.
+        post = client.microposts.get(shown.id)
+        post.text = "the text the user typed"
+        with pytest.raises(microblog.PreconditionFailedError) as raised:
+            post.save(if_match=form_etag)
+        assert raised.value.current.text == "edited in another tab"
+        with pytest.raises(microblog.PreconditionFailedError):
+            post.delete(if_match=form_etag)
+
+        post.save(if_match=raised.value.current.etag)
+        assert client.microposts.get(shown.id).text == "the text the user typed"

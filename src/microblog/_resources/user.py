@@ -138,10 +138,10 @@ class User(_base.Resource):
         """
         if not isinstance(password, str) or not isinstance(current_password, str):
             raise ValueError("password and current_password must be strings")
-        self._patch({"password": password, "current_password": current_password})
+        self._patch({"password": password, "current_password": current_password}, self._etag)
         self._client_or_raise()._password_changed(self.username, password)
 
-    def delete(self) -> None:
+    def delete(self, *, if_match: str | None = None) -> None:
         """Delete this account (the caller's own; ``DELETE`` with ``If-Match``).
 
         The service accepts it only from a recent password login. A client holding the
@@ -149,13 +149,17 @@ class User(_base.Resource):
         (``reauthentication_required``) and repeats the call; a client holding only a
         token gets :class:`~microblog.AuthenticationError` saying a fresh login is needed.
 
+        Args:
+            if_match: The ETag of the version the caller decided on (see
+                :meth:`~microblog.User.save`); default: the one this user was loaded with.
+
         Raises:
             microblog.AuthenticationError: a fresh login is needed (code
                 ``reauthentication_required``), or the token is not valid.
             microblog.PreconditionFailedError: the user changed since it was loaded.
         """
         try:
-            super(User, self).delete()
+            super(User, self).delete(if_match=if_match)
         except AuthenticationError as error:
             if error.code != _REAUTHENTICATE:
                 raise

@@ -435,3 +435,30 @@ def test_a_lost_race_whose_refetch_fails_hands_back_none() -> None:
         user.delete()
 
     assert raised.value.current is None
+
+
+@pytest.mark.parametrize("etag", ['"v1"\r\nX-Evil: 1', "", 7])
+def test_an_if_match_that_is_not_an_etag_is_refused_before_any_request(etag: Any) -> None:
+    client = FakeClient()
+    user = loaded(client)
+    user.bio = "mine"
+
+    with pytest.raises(ValueError, match="if_match"):
+        user.save(if_match=etag)
+    with pytest.raises(ValueError, match="if_match"):
+        user.delete(if_match=etag)
+
+    assert len(client.calls) == 1
+
+
+def test_save_and_delete_send_the_if_match_given() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("PATCH", DANA, FakeResponse(user_json(bio="mine"), '"v2"'))
+    client.reply("DELETE", DANA, FakeResponse(None, status_code=204))
+    user.bio = "mine"
+
+    user.save(if_match='"from-a-form"')
+    user.delete(if_match='W/"weak"')
+
+    assert [c.if_match for c in client.calls[1:]] == ['"from-a-form"', 'W/"weak"']
