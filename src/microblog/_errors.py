@@ -267,7 +267,14 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the service failed (a bug, or the database is unreachable)."""
+    """5xx: the service failed (a bug, or the database is unreachable).
+
+    Attributes:
+        retry_after: Seconds until the service expects to answer again, when it said
+            (``Retry-After`` on a 503): what a "try again in N seconds" message needs.
+    """
+
+    retry_after: float | None = None
 
 
 class ResponseDecodeError(MicroblogError):
@@ -440,7 +447,10 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
     if cls is RateLimitError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitError(retry_after=retry_after, **fields)
-    return cls(**fields)
+    error = cls(**fields)
+    if isinstance(error, ServerError):
+        error.retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+    return error
 
 
 _CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {
