@@ -139,3 +139,8 @@ for _public in [globals()[name] for name in __all__]:
     if isinstance(_public, type):
         _publish(_public)
 del _public
+
+
+def __dir__() -> list[str]:
+    """The public names only (PEP 562): what ``dir(microblog)`` and tab completion show."""
+    return sorted(__all__)

@@ -116,6 +116,15 @@ class BearerAuth(AuthBase):
         call_hook(self._hooks.on_new_token, token)
         return token
 
+    def use_password(self, password: str) -> None:
+        """Log in with ``password`` from now on (the caller changed its own password).
+
+        The token held stays: the service keeps the one that made the change valid.
+        """
+        with self._lock:
+            if self._password is not None:
+                self._password = password
+
     def forget(self) -> None:
         """Drop the token (after logout)."""
         with self._lock:

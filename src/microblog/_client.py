@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import re
 import time
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 import requests
 
 from microblog._auth import BearerAuth
 from microblog._breaker import CircuitBreaker
+from microblog._cache import MAX_BYTES as CACHE_MAX_BYTES
 from microblog._cache import ETagCache
 from microblog._call import CallPolicy
 from microblog._config import Retry, Timeout
@@ -24,7 +27,7 @@ from microblog._errors import (
 from microblog._hooks import Hooks
 from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
-from microblog._ratelimit import RateLimit, TokenBucket
+from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
 from microblog._resources._paths import API
 from microblog._send import ClientAdapter
@@ -72,6 +75,54 @@ def _service_root(base_url: str) -> str:
     return root
 
 
+def _check_base_url(base_url: str) -> str:
+    """Refuse a base URL that is not http(s) or that carries credentials (``user:pw@host``).
+
+    Credentials in the URL are refused rather than sent as HTTP basic auth (what
+    ``requests`` would do): the service authenticates with bearer tokens, so basic auth
+    would only carry the password to every request, proxy and log line on the way. The
+    message never quotes the URL, which holds the secret.
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("the base URL must start with http:// or https://")
+    try:
+        userinfo = "@" in urlsplit(base_url).netloc
+    except ValueError:  # a broken IPv6 literal: look at the authority's text itself
+        userinfo = "@" in base_url.partition("://")[2].partition("/")[0]
+    if userinfo:
+        raise ValueError(
+            "the base URL carries credentials (user:password@host), which are never sent;"
+            " remove them and pass username= and password= (or token=) instead"
+        )
+    return _service_root(base_url)
+
+
+def _check_token(token: str | None, source: str) -> str | None:
+    """Refuse a token that cannot go into an ``Authorization`` header, without quoting it.
+
+    Args:
+        token: The token, or None (no token).
+        source: Where it came from, for the message (``token=`` or ``$MICROBLOG_TOKEN``).
+    """
+    if token is not None and not isinstance(token, str):
+        raise TypeError(f"{source} must be a string (a bearer token) or None")
+    if token and not _TOKEN_TEXT.fullmatch(token):
+        raise ValueError(
+            f"the token from {source} contains whitespace or a control character (a"
+            " trailing newline from a file?); pass it with .strip(), e.g."
+            " token=open(path).read().strip()"
+        )
+    return token
+
+
+def _check_bytes(name: str, value: int) -> None:
+    """Refuse a byte bound that is not an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int (bytes)")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1")
+
+
 def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
     """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
     if callable(middleware):
@@ -112,7 +163,8 @@ class Client:
     Args:
         base_url: The service's root URL, such as ``https://microblog.example.com``;
             defaults to ``$MICROBLOG_URL``. A URL ending in ``/api/v1`` is accepted and
-            means the same service (the SDK adds ``/api/v1`` itself).
+            means the same service (the SDK adds ``/api/v1`` itself). Credentials in it
+            (``user:password@``) are refused, never used or shown.
         username: With ``password``: log in lazily, and once more on a 401.
         password: The password for ``username``.
         token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
@@ -131,6 +183,8 @@ class Client:
             kept; the caller closes it).
         cache: Revalidate GETs with ``If-None-Match`` from a bounded per-client cache.
         cache_size: The cache's bound, in responses.
+        cache_max_bytes: The cache's bound in bytes (default 16 MiB): the least recently
+            used responses are dropped past it, and a body larger than it is not cached.
         hooks: Callbacks on retry, rate-limit wait and new token (``microblog.Hooks``).
         max_response_bytes: The largest response body read, in bytes (default 16 MiB);
             a larger one (by ``Content-Length``, or while it streams) is not read on and
@@ -152,8 +206,11 @@ class Client:
 
     Raises:
         ValueError: Without a base URL (argument or ``$MICROBLOG_URL``), with a base URL
-            that is not http(s), or with a username without a password (or both a token
-            and a password).
+            that is not http(s) or that carries credentials (``http://user:pw@host``:
+            pass ``username=``/``password=`` instead; they are never sent as basic auth),
+            with a token holding whitespace or a control character (a trailing newline
+            from a file: ``.strip()`` it; the message never quotes the token), or with a
+            username without a password (or both a token and a password).
         TypeError: For ``timeout=None``, or a ``max_response_bytes`` that is not an int.
 
     Environment: ``MICROBLOG_URL`` and ``MICROBLOG_TOKEN`` are read when the client is
@@ -192,6 +249,7 @@ class Client:
         session: requests.Session | None = None,
         cache: bool = True,
         cache_size: int = 512,
+        cache_max_bytes: int = CACHE_MAX_BYTES,
         hooks: Hooks | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
@@ -204,19 +262,16 @@ class Client:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
             raise ValueError("no base URL: pass Client(base_url) or set $MICROBLOG_URL")
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError("the base URL must start with http:// or https://")
-        base_url = _service_root(base_url)
+        base_url = _check_base_url(base_url)
         if (username is None) != (password is None):
             raise ValueError("pass username and password together")
         if password is not None and token is not None:
             raise ValueError("pass either a token or a username and password, not both")
+        token = _check_token(token, "token=")
         if password is None and token is None:
-            token = os.environ.get("MICROBLOG_TOKEN") or None
-        if isinstance(max_response_bytes, bool) or not isinstance(max_response_bytes, int):
-            raise TypeError("max_response_bytes must be an int (bytes)")
-        if max_response_bytes < 1:
-            raise ValueError("max_response_bytes must be >= 1")
+            token = _check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
+        _check_bytes("max_response_bytes", max_response_bytes)
+        _check_bytes("cache_max_bytes", cache_max_bytes)
         telemetry = _telemetry(tracer_provider, meter_provider)
         if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
@@ -237,7 +292,7 @@ class Client:
             base_url=base_url,
             session=session,
             auth=None,
-            cache=ETagCache(cache_size) if cache else None,
+            cache=ETagCache(cache_size, max_bytes=cache_max_bytes) if cache else None,
             bucket=TokenBucket(rate_limit, clock) if rate_limit else None,
             hooks=hooks,
             user_agent=f"microblog-python/{__version__}",
@@ -263,7 +318,8 @@ class Client:
         auth = self._transport.auth
         kind = auth.kind if auth else None
         who = f", username={auth.username!r}" if auth and auth.username else ""
-        return f"Client({self._transport.base_url!r}, auth={kind!r}{who})"
+        text = f"Client({self._transport.base_url!r}, auth={kind!r}{who})"
+        return f"<closed {text}>" if self._is_closed() else text
 
     @property
     def base_url(self) -> str:
@@ -279,6 +335,12 @@ class Client:
     def max_response_bytes(self) -> int:
         """The largest response body this client reads, in bytes."""
         return self._transport.max_response_bytes
+
+    @property
+    def cache_max_bytes(self) -> int | None:
+        """The ETag cache's bound in bytes, or None when ``cache=False``."""
+        cache = self._transport.cache
+        return None if cache is None else cache.max_bytes
 
     @property
     def circuit_breaker(self) -> CircuitBreaker | None:
@@ -318,11 +380,18 @@ class Client:
         max_retries: int | None = None,
         retry: Retry | None = None,
         middleware: Sequence[Middleware] = _UNSET,
+        token: str | None = _UNSET,
     ) -> Client:
-        """Return a copy with other timeouts, retries or middleware, sharing everything else.
+        """Return a copy with other timeouts, retries, middleware or token, sharing the pool.
 
         The copy shares the session (connection pool), the login, the cache and the
         pacing state; closing it does not close the pool.
+
+        With ``token=``, the copy acts as another user (a web app's per-request client):
+        it still shares the session, the client-side pacing and the circuit breaker,
+        but has its own credentials, ETag cache (one user's responses never serve
+        another's) and record of the service's quota (``quota``). ``token=None`` makes
+        an anonymous copy. A copy made this way never logs in with a password.
 
         Args:
             timeout: New timeouts (a number means both); None is refused.
@@ -330,22 +399,43 @@ class Client:
             retry: A new retry policy.
             middleware: The copy's whole middleware list (replacing, not adding to,
                 this client's; ``[]`` runs none).
+            token: Another bearer token for the copy, or None for none; checked as
+                ``Client(token=...)`` checks it.
 
         Returns:
             The copy.
+
+        Raises:
+            ValueError: a token with whitespace or a control character (not quoted).
         """
         new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
         new_retry = retry or self.retry
         if max_retries is not None:
             new_retry = dataclasses.replace(new_retry, max_retries=max_retries)
-        copy = object.__new__(Client)
-        copy._transport = self._transport
-        copy._owns_session = False
-        copy._lifetime = self._lifetime
-        copy._closed, copy._is_copy = False, True
+        clone = object.__new__(Client)
+        clone._transport = (
+            self._transport
+            if token is _UNSET
+            else self._transport_for(_check_token(token, "token="))
+        )
+        clone._owns_session = False
+        clone._lifetime = self._lifetime
+        clone._closed, clone._is_copy = False, True
         chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
-        copy._bind(CallPolicy(new_timeout, new_retry, chain))
-        return copy
+        clone._bind(CallPolicy(new_timeout, new_retry, chain))
+        return clone
+
+    def _transport_for(self, token: str | None) -> Transport:
+        """This client's transport with other credentials: same pool, own cache and quota."""
+        shared = self._transport
+        transport = copy.copy(shared)
+        transport.auth = BearerAuth(
+            token=token, username=None, password=None, login=self._login, hooks=shared.hooks
+        )
+        transport.quota = ServerQuota(shared.clock)
+        if shared.cache is not None:
+            transport.cache = shared.cache.empty_copy()
+        return transport
 
     def _request(
         self,
@@ -386,8 +476,11 @@ class Client:
             # its traceback starts here, at the caller's call, not deep in the pipeline.
             raise error.with_traceback(None)  # noqa: B904 - re-raised as itself, not anew
 
+    def _is_closed(self) -> bool:
+        return self._closed or self._lifetime.closed
+
     def _check_open(self) -> None:
-        if self._closed or self._lifetime.closed:
+        if self._is_closed():
             raise ClientClosedError(
                 f"this client of {self.base_url} is closed (close() or the end of its"
                 " with block): make a new microblog.Client"
@@ -416,6 +509,12 @@ class Client:
                 request_id=response.request_id,
             )
         return token
+
+    def _password_changed(self, username: str, password: str) -> None:
+        """Log in with ``password`` from now on, when this client holds ``username``'s."""
+        auth = self._transport.auth
+        if auth is not None and auth.username == username:
+            auth.use_password(password)
 
     def me(self) -> User:
         """Return the caller's user."""

@@ -162,6 +162,8 @@ class APIError(MicroblogError):
         errors: For 422, the list of ``{"detail", "pointer"|"parameter"}`` entries.
         headers: The response headers (case-insensitive).
         response: The ``requests.Response``, or None when the SDK raised without one.
+            Its ``request`` carries no credentials: no ``Authorization`` (or
+            ``Cookie``) header, and no body when that held a password.
     """
 
     def __init__(
@@ -231,7 +233,21 @@ class ConflictError(APIError):
 
 
 class PreconditionFailedError(APIError):
-    """412: the object changed since it was loaded (``If-Match`` did not match)."""
+    """412: the object changed since it was loaded (``If-Match`` did not match).
+
+    Raised by ``save()``, ``set_password()`` and ``delete()`` of a resource, which then
+    fetch the current version (one ``GET``) and hand it back here, so an app can show
+    what changed and let its user merge or try again; the object that lost the race
+    keeps its unsaved edits.
+
+    Attributes:
+        current: The :class:`~microblog.User` or :class:`~microblog.Micropost` as the
+            service has it now (with its new ETag, so its ``save()`` or ``delete()``
+            wins the next race), or None when it could not be fetched (deleted
+            meanwhile, the service unreachable) or the error came from elsewhere.
+    """
+
+    current: Any = None
 
 
 class ValidationError(APIError):
@@ -251,7 +267,14 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the service failed (a bug, or the database is unreachable)."""
+    """5xx: the service failed (a bug, or the database is unreachable).
+
+    Attributes:
+        retry_after: Seconds until the service expects to answer again, when it said
+            (``Retry-After`` on a 503): what a "try again in N seconds" message needs.
+    """
+
+    retry_after: float | None = None
 
 
 class ResponseDecodeError(MicroblogError):
@@ -371,6 +394,29 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_SECRET_HEADERS = ("Authorization", "Proxy-Authorization", "Cookie")
+
+
+def _without_secrets(response: requests.Response) -> requests.Response:
+    """Make ``response.request`` (and its redirects') safe to keep on an error.
+
+    An error travels far (logs, error trackers, ``repr`` in a debugger): its request
+    keeps method, URL and other headers, but loses its credentials headers, and its body
+    when that holds a password (a login form, a sign-up, a password change).
+    """
+    for answer in (*response.history, response):
+        safe = answer.request.copy()
+        for name in _SECRET_HEADERS:
+            safe.headers.pop(name, None)
+        body = safe.body
+        text = body.decode("latin-1") if isinstance(body, bytes) else body
+        if isinstance(text, str) and "password" in text:
+            safe.body = None
+            safe.headers.pop("Content-Length", None)
+        answer.request = safe
+    return response
+
+
 def error_from_response(response: requests.Response, *, request_id: str, now: float) -> APIError:
     """Build the exception for an error response, reading its problem-details body.
 
@@ -395,13 +441,16 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
         "request_id": response.headers.get("X-Request-ID") or request_id,
         "errors": [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
         "headers": response.headers,
-        "response": response,
+        "response": _without_secrets(response),
     }
     cls = error_class(response.status_code, code)
     if cls is RateLimitError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
         return RateLimitError(retry_after=retry_after, **fields)
-    return cls(**fields)
+    error = cls(**fields)
+    if isinstance(error, ServerError):
+        error.retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
+    return error
 
 
 _CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {

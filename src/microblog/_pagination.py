@@ -10,6 +10,7 @@ They are never one word for both (a trap of other SDKs, see ``design/lessons.md`
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
@@ -22,6 +23,32 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+#: Empty pages in a row (each with a ``next`` link) a pager follows before it gives up:
+#: the service sends none (a page is empty only at the end), a broken one sends them for ever.
+EMPTY_PAGES_IN_A_ROW = 3
+#: How many of the latest links a pager remembers to notice a ``next`` link that loops.
+REMEMBERED_LINKS = 64
+
+
+class _RecentLinks:
+    """The latest links followed, to notice one that comes back: bounded, not every link."""
+
+    __slots__ = ("_order", "_seen")
+
+    def __init__(self, first: str | None) -> None:
+        self._order: deque[str | None] = deque([first])
+        self._seen: set[str | None] = {first}
+
+    def add(self, key: str | None) -> bool:
+        """Remember ``key``; False when it is one of the remembered (the walk would loop)."""
+        if key in self._seen:
+            return False
+        self._order.append(key)
+        self._seen.add(key)
+        if len(self._order) > REMEMBERED_LINKS:
+            self._seen.discard(self._order.popleft())
+        return True
 
 
 def _cursor_of(link: str) -> str | None:
@@ -85,12 +112,17 @@ class Pager(Generic[T]):
     ``client.microposts.search()``, ``client.timeline()``, ``user.followers()``, ... Their
     ``size=`` is the page size sent to the service (1-100, ``None``: its default, 20),
     ``limit=`` the most items to yield in total, and ``cursor=`` resumes a walk from a
-    :attr:`Page.cursor`; a bad value raises ``ValueError`` before any request.
+    :attr:`Page.cursor`. A value of the wrong type (a ``size`` that is not an int, a
+    negative ``limit``, an empty ``cursor``) raises ``ValueError`` before any request;
+    the page size's range is the service's rule, so ``size=0`` comes back as its
+    :class:`~microblog.ValidationError` (422) when the first page is fetched.
 
     Iterating yields every item of every page (at most ``limit``); each iteration starts
     again from the first page (or from ``cursor``) and holds one page at a time.
     :meth:`pages` yields the :class:`Page` objects instead. A pager is iterable, not an
-    iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``.
+    iterator: ``for item in pager``, ``list(pager)`` or ``next(iter(pager))``. It has no
+    length and cannot be sliced (that would fetch every page): ``limit=3`` asks for the
+    first three items, ``itertools.islice(pager, 3)`` takes them from a pager at hand.
     """
 
     __slots__ = (
@@ -140,13 +172,14 @@ class Pager(Generic[T]):
             parse: Turns one JSON item into a ``U``; raises ``ValueError`` on a malformed
                 item (the pager turns it into :class:`~microblog.ResponseDecodeError`).
             params: Extra query parameters of the first request (``None`` values dropped).
-            size: Page size sent to the service, 1-100.
+            size: Page size sent to the service (its range is the service's rule).
             limit: Most items to yield in total.
             cursor: Resume from this cursor.
             template: The listing's URL template, for logs (every page's request).
 
         Raises:
-            ValueError: on a bad ``size``, ``limit`` or ``cursor``, before any request.
+            ValueError: on a ``size``, ``limit`` or ``cursor`` of the wrong type or sign,
+                before any request.
         """
         pager: Pager[U] = object.__new__(Pager)
         pager._client = client
@@ -183,6 +216,24 @@ class Pager(Generic[T]):
             " or pager.pages() for the pages"
         )
 
+    def __getitem__(self, index: object) -> NoReturn:
+        """Explain that a pager cannot be indexed or sliced, and what to use instead."""
+        raise TypeError(
+            "a Pager is lazy and cannot be indexed or sliced: pass limit= (e.g."
+            " client.users.list(limit=3)) or use itertools.islice(pager, 3)"
+        )
+
+    def __len__(self) -> NoReturn:
+        """Explain that a pager's length is unknown until every page is fetched."""
+        raise TypeError(
+            "a Pager has no length before every page is fetched: use limit= to cap it,"
+            " or len(list(pager)) to fetch them all"
+        )
+
+    def __bool__(self) -> bool:
+        """Always true (a pager is a query, not its results); ``len`` would be refused."""
+        return True
+
     def pages(self) -> Iterator[Page[T]]:
         """Yield the pages one by one, each fetched when the previous one is done.
 
@@ -190,7 +241,9 @@ class Pager(Generic[T]):
         fetched.
 
         Raises:
-            PaginationError: a ``next`` link repeats one already followed.
+            PaginationError: a ``next`` link repeats one of the latest followed, or
+                ``EMPTY_PAGES_IN_A_ROW`` (3) pages in a row came back empty with a
+                ``next`` link (a service that never ends its listing).
         """
         remaining = self._limit
         if remaining == 0:
@@ -201,19 +254,24 @@ class Pager(Generic[T]):
             "size": self._size,
             "cursor": self._cursor,
         }
-        seen: set[str | None] = {self._cursor}
+        seen = _RecentLinks(self._cursor)
+        empty = 0
         while True:
             page = self._fetch(url, params)
             if remaining is not None:
                 page = Page(page.items[:remaining], page.next, page.previous)
                 remaining -= len(page.items)
+            empty = 0 if page.items else empty + 1
             yield page
             if page.next is None or remaining == 0:
                 return
-            key = page.cursor or page.next
-            if key in seen:
+            if empty >= EMPTY_PAGES_IN_A_ROW:
+                raise PaginationError(
+                    f"the service sent {empty} empty pages in a row, each with a next link;"
+                    " stopping rather than following them for ever"
+                )
+            if not seen.add(page.cursor or page.next):
                 raise PaginationError(f"the next link repeats an earlier page: {page.next}")
-            seen.add(key)
             url, params = page.next, None
             del page  # hold one page at a time
 

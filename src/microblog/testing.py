@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from microblog._faults import HELPER_HEADER, Drop, Fault, FaultMiddleware, FaultPlan
 
@@ -42,10 +42,28 @@ if TYPE_CHECKING:
 
     import uvicorn
 
-__all__ = ["DEFAULT_PASSWORD", "Drop", "Fault", "LocalServer", "LocalServerError"]
+__all__ = ["DEFAULT_PASSWORD", "Credentials", "Drop", "Fault", "LocalServer", "LocalServerError"]
 
 #: The password :meth:`LocalServer.create_user` gives when none is passed.
 DEFAULT_PASSWORD = "correct-horse-battery"  # noqa: S105 - a documented test password
+
+
+class Credentials(NamedTuple):
+    """A user's ``(username, password)``, as :meth:`LocalServer.create_user` returns them.
+
+    A tuple (``username, password = server.create_user("dana")`` unpacks it) whose
+    ``repr`` hides the password, so a REPL or a test report does not echo it.
+
+    Attributes:
+        username: The username.
+        password: The password (shown as ``'***'`` in the ``repr``).
+    """
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password='***')"
 
 
 class LocalServerError(RuntimeError):
@@ -263,7 +281,7 @@ class LocalServer:
 
     def create_user(
         self, username: str, password: str = DEFAULT_PASSWORD, *, display_name: str | None = None
-    ) -> tuple[str, str]:
+    ) -> Credentials:
         """Sign up a user.
 
         Args:
@@ -272,7 +290,8 @@ class LocalServer:
             display_name: Defaults to the username.
 
         Returns:
-            ``(username, password)``, ready for :meth:`token_for` or an SDK login.
+            ``(username, password)`` as :class:`Credentials` (its ``repr`` hides the
+            password), ready for :meth:`token_for` or an SDK login.
 
         Raises:
             LocalServerError: The service refused the sign-up (e.g. the name is taken).
@@ -281,7 +300,7 @@ class LocalServer:
         if display_name is not None:
             body["display_name"] = display_name
         self._request("/api/v1/users", json.dumps(body).encode(), "application/json")
-        return username, password
+        return Credentials(username, password)
 
     def token_for(self, username: str, password: str = DEFAULT_PASSWORD) -> str:
         """Log in and return a bearer access token.

@@ -74,7 +74,7 @@ def test_the_sdk_goes_on_with_its_token_after_set_password(
     name, password = server.create_user(new_username())
     elsewhere = server.token_for(name, password)
     with microblog.Client(server.url, username=name, password=password) as client:
-        client.me().set_password(NEW_PASSWORD)
+        client.me().set_password(NEW_PASSWORD, current_password=password)
 
         assert client.me().username == name
     assert me(server, http, elsewhere) == 401

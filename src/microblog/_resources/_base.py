@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
-from microblog._errors import ResponseDecodeError
+from microblog._errors import MicroblogError, PreconditionFailedError, ResponseDecodeError
 from microblog._pagination import Pager
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class Requester(Protocol):
 
     @property
     def _username(self) -> str | None: ...
+
+    def _password_changed(self, username: str, password: str) -> None: ...
 
     def _request(
         self,
@@ -138,6 +141,8 @@ def as_time(value: object, what: str) -> datetime | None:
 
 
 _MISSING = object()
+# What an ETag may be in an If-Match header: printable ASCII, no control characters.
+_ETAG_TEXT = re.compile(r"[ -~]+")
 
 
 def _json_ready(value: Any) -> Any:
@@ -302,30 +307,69 @@ class Resource:
             if getattr(self, name) != self._snapshot[name]
         }
 
-    def save(self) -> Self:
+    def save(self, *, if_match: str | None = None) -> Self:
         """Send the fields that really changed (``PATCH`` with ``If-Match``) and merge the reply.
 
         A no-op, without a request, when nothing changed. An object loaded from a list
         carries no ETag, so its save is sent without ``If-Match`` (last write wins).
 
+        Args:
+            if_match: The ETag of the version the change was made on, when that is not
+                the one this object was loaded with: a web app puts ``post.etag`` in
+                its edit form and, when the form comes back in another request, saves
+                the freshly loaded post with ``if_match=`` that ETag, so an edit made
+                elsewhere meanwhile is a 412, not overwritten. Default: ``etag``.
+
         Returns:
             This object, updated from the service's representation.
 
         Raises:
-            microblog.PreconditionFailedError: the resource changed since it was loaded;
-                ``refresh()`` and apply the change again.
+            ValueError: an ``if_match`` that is not printable ASCII, before any request.
+            microblog.PreconditionFailedError: the resource changed since it was loaded
+                (or since ``if_match``); its ``current`` is the version the service has
+                now (this object keeps its edits): apply them to that one, or
+                ``refresh()`` and apply again.
         """
+        etag = self._if_match(if_match)
         changed = self.changes()
         if changed:
-            self._patch(changed)
+            self._patch(changed, etag)
         return self
 
-    def _patch(self, body: Mapping[str, Any]) -> None:
+    def _if_match(self, if_match: str | None) -> str | None:
+        """The ETag to send: ``if_match`` when given (checked), else the loaded one."""
+        if if_match is None:
+            return self._etag
+        if not isinstance(if_match, str) or not _ETAG_TEXT.fullmatch(if_match):
+            raise ValueError("if_match must be an ETag (printable ASCII), such as post.etag")
+        return if_match
+
+    def _patch(self, body: Mapping[str, Any], etag: str | None) -> None:
         client = self._client_or_raise()
         path, template = self._path()
-        self._merge(
-            client._request("PATCH", path, json=dict(body), if_match=self._etag, template=template)
-        )
+        with self._handing_back_current():
+            response = client._request(
+                "PATCH", path, json=dict(body), if_match=etag, template=template
+            )
+        self._merge(response)
+
+    @contextmanager
+    def _handing_back_current(self) -> Iterator[None]:
+        """On a lost ``If-Match`` race, fetch the current version into the error's ``current``."""
+        try:
+            yield
+        except PreconditionFailedError as error:
+            error.current = self._current()
+            raise
+
+    def _current(self) -> Self | None:
+        """The service's current version of this resource as a new object, or None."""
+        client = self._client_or_raise()
+        path, template = self._path()
+        try:
+            return self._from_response(client, client._request("GET", path, template=template))
+        except MicroblogError:  # deleted meanwhile, unreachable: nothing to hand back
+            return None
 
     def refresh(self) -> Self:
         """Load the current representation, dropping unsaved changes.
@@ -336,14 +380,23 @@ class Resource:
         self._fetch()
         return self
 
-    def delete(self) -> None:
+    def delete(self, *, if_match: str | None = None) -> None:
         """Delete the resource (``DELETE`` with ``If-Match``).
 
+        Args:
+            if_match: The ETag of the version the caller decided on (see :meth:`save`);
+                default: the one this object was loaded with.
+
         Raises:
-            microblog.PreconditionFailedError: the resource changed since it was loaded.
+            ValueError: an ``if_match`` that is not printable ASCII, before any request.
+            microblog.PreconditionFailedError: the resource changed since it was loaded
+                (or since ``if_match``); its ``current`` is the version the service has
+                now.
         """
+        etag = self._if_match(if_match)
         path, template = self._path()
-        self._client_or_raise()._request("DELETE", path, if_match=self._etag, template=template)
+        with self._handing_back_current():
+            self._client_or_raise()._request("DELETE", path, if_match=etag, template=template)
 
     # -- export and copies -------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

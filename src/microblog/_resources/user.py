@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at runtime)
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from microblog._errors import AuthenticationError
 from microblog._resources import _base
 from microblog._resources._paths import Route, route, username_of
 
@@ -14,6 +15,34 @@ if TYPE_CHECKING:
     from microblog._pagination import Pager
     from microblog._resources._base import Requester
     from microblog._resources.micropost import Micropost
+
+
+_REAUTHENTICATE = "reauthentication_required"
+
+
+def _fresh_login_needed(error: AuthenticationError, *, can_login: bool) -> AuthenticationError:
+    """The service's ``reauthentication_required``, saying what the caller can do about it."""
+    if can_login:
+        detail = (
+            "the service asks for a fresh login to delete the account, and refused the one"
+            " this client just made"
+        )
+    else:
+        detail = (
+            "deleting an account needs a fresh login (a token from a password login in the"
+            " last minutes): make a client with username= and password=, or log in again"
+            " for a new token"
+        )
+    return AuthenticationError(
+        status_code=error.status_code,
+        code=error.code,
+        title=error.title,
+        detail=detail,
+        request_id=error.request_id,
+        errors=error.errors,
+        headers=error.headers,
+        response=error.response,
+    )
 
 
 @dataclass(slots=True, repr=False, eq=False, kw_only=True)
@@ -90,15 +119,52 @@ class User(_base.Resource):
         return route("/users/{username}", username=self.username)
 
     # -- actions -----------------------------------------------------------------------
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, *, current_password: str) -> None:
         """Change this user's password (the caller's own only; ``PATCH`` with ``If-Match``).
 
+        The service asks for the current password too, so a stolen token alone cannot
+        take the account over. A client that logged in with this user's password uses
+        the new one for its later logins. The service revokes the user's other tokens.
+
+        Args:
+            password: The new password (the service's rules apply: 8-128 characters).
+            current_password: The password in use now.
+
         Raises:
-            ValueError: when ``password`` is not a string, before any request.
+            ValueError: when either password is not a string, before any request.
+            microblog.PermissionDeniedError: ``current_password`` is wrong (code
+                ``wrong_password``), or this is another user's account.
+            microblog.ValidationError: the service refused the new password.
         """
-        if not isinstance(password, str):
-            raise ValueError("password must be a string")
-        self._patch({"password": password})
+        if not isinstance(password, str) or not isinstance(current_password, str):
+            raise ValueError("password and current_password must be strings")
+        self._patch({"password": password, "current_password": current_password}, self._etag)
+        self._client_or_raise()._password_changed(self.username, password)
+
+    def delete(self, *, if_match: str | None = None) -> None:
+        """Delete this account (the caller's own; ``DELETE`` with ``If-Match``).
+
+        The service accepts it only from a recent password login. A client holding the
+        password logs in again once when the service asks for that
+        (``reauthentication_required``) and repeats the call; a client holding only a
+        token gets :class:`~microblog.AuthenticationError` saying a fresh login is needed.
+
+        Args:
+            if_match: The ETag of the version the caller decided on (see
+                :meth:`~microblog.User.save`); default: the one this user was loaded with.
+
+        Raises:
+            microblog.AuthenticationError: a fresh login is needed (code
+                ``reauthentication_required``), or the token is not valid.
+            microblog.PreconditionFailedError: the user changed since it was loaded.
+        """
+        try:
+            super(User, self).delete(if_match=if_match)
+        except AuthenticationError as error:
+            if error.code != _REAUTHENTICATE:
+                raise
+            can_login = self._client_or_raise()._username is not None
+            raise _fresh_login_needed(error, can_login=can_login) from None
 
     def follow(self, user: User | str | None = None) -> None:
         """Follow someone: ``bob.follow()`` (the caller follows bob) or ``me.follow("bob")``.

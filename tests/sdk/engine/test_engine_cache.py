@@ -129,3 +129,44 @@ def test_the_lru_keeps_only_the_most_recently_used() -> None:
 def test_an_empty_cache_bound_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         ETagCache(max_entries=0)
+
+
+def test_the_cache_evicts_the_least_recently_used_past_its_byte_bound() -> None:
+    cache = ETagCache(max_entries=100, max_bytes=1000)
+    body = b"x" * 400
+    for key in "abc":
+        cache.put(key, CachedResponse('"e"', body, {}))
+
+    assert cache.get("a") is None
+    assert cache.get("b") is not None
+    assert cache.get("c") is not None
+    assert 800 <= cache.nbytes <= 1000
+
+
+def test_an_entry_larger_than_the_byte_bound_is_dropped_not_kept() -> None:
+    cache = ETagCache(max_bytes=100)
+    cache.put("a", CachedResponse('"1"', b"{}", {}))
+
+    cache.put("a", CachedResponse('"2"', b"y" * 200, {}))
+
+    assert cache.get("a") is None
+    assert cache.nbytes == 0
+
+
+def test_replacing_and_discarding_entries_keeps_the_byte_count_exact() -> None:
+    cache = ETagCache(max_bytes=10_000)
+    cache.put("a", CachedResponse('"1"', b"x" * 100, {"ETag": '"1"'}))
+    first = cache.nbytes
+    cache.put("a", CachedResponse('"2"', b"x" * 300, {"ETag": '"2"'}))
+    assert cache.nbytes == first + 200
+
+    cache.discard("a")
+    assert cache.nbytes == 0
+    cache.put("b", CachedResponse('"1"', b"x", {}))
+    cache.clear()
+    assert cache.nbytes == 0
+
+
+def test_an_empty_byte_bound_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one byte"):
+        ETagCache(max_bytes=0)

@@ -42,6 +42,7 @@ class FakeClient:
     username: str | None = "dana"
     calls: list[Call] = field(default_factory=list)
     replies: dict[tuple[str, str], list[FakeResponse | Exception]] = field(default_factory=dict)
+    password_changes: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.users = UserManager(self)
@@ -50,6 +51,9 @@ class FakeClient:
     @property
     def _username(self) -> str | None:
         return self.username
+
+    def _password_changed(self, username: str, password: str) -> None:
+        self.password_changes.append((username, password))
 
     def reply(self, method: str, path: str, *replies: FakeResponse | Exception) -> None:
         """Queue replies; the last one is repeated once the others are used."""

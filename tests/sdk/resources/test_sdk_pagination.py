@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import tracemalloc
 import weakref
 from typing import Any, ClassVar
 
@@ -310,3 +311,63 @@ def test_reprs_are_short() -> None:
     assert repr(Page([1, 2], "http://x/?cursor=a")) == "<Page 2 items, more>"
     assert repr(Page([1])) == "<Page 1 item, last>"
     assert pager.limit == 5
+
+
+class EndlessFresh:
+    """A listing of one item per page, each page linking to a fresh, long cursor."""
+
+    CURSOR_BYTES = 4096
+
+    def __init__(self) -> None:
+        self.served = 0
+        self.users = self.microposts = None
+        self._username = None
+
+    def _request(self, method: str, path_or_url: str, **_: Any) -> FakeResponse:
+        self.served += 1
+        cursor = f"{self.served:08d}".ljust(self.CURSOR_BYTES, "x")
+        return FakeResponse(page_json([self.served], link(cursor)))
+
+
+def test_the_loop_guard_holds_a_bounded_number_of_links() -> None:
+    client = EndlessFresh()
+    pages = Pager._over(client, PATH, parse).pages()  # type: ignore[arg-type]
+    for _ in range(200):
+        next(pages)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):
+            next(pages, None)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    # Unbounded, 2000 more 4 KiB cursors would be 8 MiB; a bounded window (and the
+    # standard library's own bounded URL cache) stays near 1 MiB.
+    assert grown < 3 * 2**20
+
+
+def test_a_few_empty_pages_in_a_row_are_followed_then_refused() -> None:
+    client = FakeClient()
+    client.reply("GET", PATH, FakeResponse(page_json([], link("a"))))
+    client.reply("GET", link("a"), FakeResponse(page_json([], link("b"))))
+    client.reply("GET", link("b"), FakeResponse(page_json([], link("c"))))
+    client.reply("GET", link("c"), FakeResponse(page_json([], link("d"))))
+
+    with pytest.raises(PaginationError, match="empty pages"):
+        list(Pager._over(client, PATH, parse))
+
+    assert len(client.calls) == 3
+
+
+def test_an_item_between_empty_pages_resets_the_count() -> None:
+    client = FakeClient()
+    client.reply("GET", PATH, FakeResponse(page_json([], link("a"))))
+    client.reply("GET", link("a"), FakeResponse(page_json([], link("b"))))
+    client.reply("GET", link("b"), FakeResponse(page_json([3], link("c"))))
+    client.reply("GET", link("c"), FakeResponse(page_json([], link("d"))))
+    client.reply("GET", link("d"), FakeResponse(page_json([], link("e"))))
+    client.reply("GET", link("e"), FakeResponse(page_json([1])))
+
+    assert list(Pager._over(client, PATH, parse)) == [3, 1]

@@ -73,12 +73,14 @@ def test_save_sends_the_diff_with_if_match_and_a_412_then_refresh_and_save_works
     http.patch(f"{API}/users/dana", json=problem(412, "precondition_failed"), status=412)
     me.bio = "mine"
 
-    with pytest.raises(microblog.PreconditionFailedError):
+    with pytest.raises(microblog.PreconditionFailedError) as raised:
         me.save()
 
-    patch = http.calls[-1].request
+    patch = http.calls[-2].request
     assert patch.headers["If-Match"] == '"v1"'
-    assert sent(http.calls[-1]) == {"bio": "mine"}
+    assert sent(http.calls[-2]) == {"bio": "mine"}
+    assert http.calls[-1].request.method == "GET"  # the current version, handed back
+    assert raised.value.current == me
     http.replace(
         responses.GET, f"{API}/users/dana", json=user_json(bio="theirs"), headers={"ETag": '"v2"'}
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from datetime import UTC, datetime
 from typing import Any
 
@@ -211,9 +212,13 @@ def test_set_password_patches_only_the_password() -> None:
     user = loaded(client)
     client.reply("PATCH", DANA, FakeResponse(user_json(), '"v2"'))
 
-    user.set_password("a new long password")
+    user.set_password("a new long password", current_password="the old one")
 
-    assert client.calls[-1].json == {"password": "a new long password"}
+    assert client.calls[-1].json == {
+        "password": "a new long password",
+        "current_password": "the old one",
+    }
+    assert client.password_changes == [("dana", "a new long password")]
     assert client.calls[-1].if_match == '"v1"'
     assert user.etag == '"v2"'
 
@@ -223,7 +228,9 @@ def test_set_password_refuses_a_non_string_before_any_request() -> None:
     user = loaded(client)
 
     with pytest.raises(ValueError, match="password"):
-        user.set_password(None)  # type: ignore[arg-type]
+        user.set_password(None, current_password="x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="current_password"):
+        user.set_password("a new long password", current_password=None)  # type: ignore[arg-type]
 
     assert len(client.calls) == 1
 
@@ -397,3 +404,61 @@ def test_user_pagers_list_their_endpoint(method: str, path: str) -> None:
     assert isinstance(found, User if method.startswith("follow") else Micropost)
     assert client.calls == [client.calls[0]]
     assert client.calls[0].params == {"size": 5}
+
+
+def test_a_lost_race_hands_back_the_current_version_in_the_error() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("PATCH", DANA, precondition_failed())
+    client.reply("GET", DANA, FakeResponse(user_json(bio="theirs"), '"v3"'))
+    user.bio = "mine"
+
+    with pytest.raises(PreconditionFailedError) as raised:
+        user.save()
+
+    current = raised.value.current
+    assert isinstance(current, User)
+    assert (current.bio, current.etag) == ("theirs", '"v3"')
+    assert user.changes() == {"bio": "mine"}
+    copied = pickle.loads(pickle.dumps(raised.value))
+    assert copied.current == current
+    assert copied.current.bio == "theirs"
+
+
+def test_a_lost_race_whose_refetch_fails_hands_back_none() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("DELETE", DANA, precondition_failed())
+    client.reply("GET", DANA, ResponseDecodeError("broken", status_code=200, request_id="r"))
+
+    with pytest.raises(PreconditionFailedError) as raised:
+        user.delete()
+
+    assert raised.value.current is None
+
+
+@pytest.mark.parametrize("etag", ['"v1"\r\nX-Evil: 1', "", 7])
+def test_an_if_match_that_is_not_an_etag_is_refused_before_any_request(etag: Any) -> None:
+    client = FakeClient()
+    user = loaded(client)
+    user.bio = "mine"
+
+    with pytest.raises(ValueError, match="if_match"):
+        user.save(if_match=etag)
+    with pytest.raises(ValueError, match="if_match"):
+        user.delete(if_match=etag)
+
+    assert len(client.calls) == 1
+
+
+def test_save_and_delete_send_the_if_match_given() -> None:
+    client = FakeClient()
+    user = loaded(client)
+    client.reply("PATCH", DANA, FakeResponse(user_json(bio="mine"), '"v2"'))
+    client.reply("DELETE", DANA, FakeResponse(None, status_code=204))
+    user.bio = "mine"
+
+    user.save(if_match='"from-a-form"')
+    user.delete(if_match='W/"weak"')
+
+    assert [c.if_match for c in client.calls[1:]] == ['"from-a-form"', 'W/"weak"']
