@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy as copy_module
 import dataclasses
 import os
 import re
@@ -24,7 +25,7 @@ from microblog._errors import (
 from microblog._hooks import Hooks
 from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
-from microblog._ratelimit import RateLimit, TokenBucket
+from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
 from microblog._resources._paths import API
 from microblog._send import ClientAdapter
@@ -318,11 +319,19 @@ class Client:
         max_retries: int | None = None,
         retry: Retry | None = None,
         middleware: Sequence[Middleware] = _UNSET,
+        token: str | None = None,
     ) -> Client:
         """Return a copy with other timeouts, retries or middleware, sharing everything else.
 
         The copy shares the session (connection pool), the login, the cache and the
         pacing state; closing it does not close the pool.
+
+        With ``token=`` the copy acts as the user that token belongs to (its own
+        credentials and its own view of that user's quota, :attr:`quota`), still on the
+        same pool: application code serving many people keeps one client and makes a
+        cheap copy per request, ``client.with_options(token=session_token)``. Such a copy
+        cannot log in again: a 401 (expired or revoked token) raises
+        :class:`~microblog.AuthenticationError`.
 
         Args:
             timeout: New timeouts (a number means both); None is refused.
@@ -330,22 +339,52 @@ class Client:
             retry: A new retry policy.
             middleware: The copy's whole middleware list (replacing, not adding to,
                 this client's; ``[]`` runs none).
+            token: A bearer token the copy sends instead of this client's credentials
+                (from :meth:`login`, or kept by the application for its user).
 
         Returns:
             The copy.
+
+        Raises:
+            ValueError: A ``token`` that is empty or not visible ASCII (it could not be a
+                header).
         """
         new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
         new_retry = retry or self.retry
         if max_retries is not None:
             new_retry = dataclasses.replace(new_retry, max_retries=max_retries)
         copy = object.__new__(Client)
-        copy._transport = self._transport
+        copy._transport = self._transport if token is None else self._as_user(token)
         copy._owns_session = False
         copy._lifetime = self._lifetime
         copy._closed, copy._is_copy = False, True
         chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
         copy._bind(CallPolicy(new_timeout, new_retry, chain))
         return copy
+
+    def _as_user(self, token: str) -> Transport:
+        """This client's transport with another user's token and that user's quota."""
+        if not isinstance(token, str) or not _TOKEN_TEXT.fullmatch(token):
+            raise ValueError("token must be a non-empty string of visible ASCII characters")
+        transport = copy_module.copy(self._transport)  # shares the pool, cache and breaker
+        transport.quota = ServerQuota(transport.clock)  # the service counts per user
+        transport.auth = BearerAuth(
+            token=token, username=None, password=None, login=self._login, hooks=transport.hooks
+        )
+        return transport
+
+    def login(self, username: str, password: str) -> str:
+        """Exchange a username and password for a new token, and return it.
+
+        This client's own credentials do not change: the token is for the caller to keep
+        (an application's session of one of its users) and use through
+        ``with_options(token=...)``; :meth:`logout` on that copy revokes it.
+
+        Raises:
+            AuthenticationError: Wrong username or password (the service's
+                ``invalid_grant``).
+        """
+        return self._login(username, password)
 
     def _request(
         self,

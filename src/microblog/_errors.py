@@ -251,7 +251,16 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the service failed (a bug, or the database is unreachable)."""
+    """5xx: the service failed (a bug, or the database is unreachable).
+
+    Attributes:
+        retry_after: Seconds the service asked to wait (a 503's ``Retry-After``), when
+            it said; what an application tells its users ("try again in N seconds").
+    """
+
+    def __init__(self, *, retry_after: float | None = None, **fields: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(**fields)
 
 
 class ResponseDecodeError(MicroblogError):
@@ -398,9 +407,9 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
         "response": response,
     }
     cls = error_class(response.status_code, code)
-    if cls is RateLimitError:
+    if cls is RateLimitError or cls is ServerError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=now)
-        return RateLimitError(retry_after=retry_after, **fields)
+        return cls(retry_after=retry_after, **fields)
     return cls(**fields)
 
 
