@@ -1,0 +1,253 @@
+"""The plumbing every page shares: the request's context, rendering, redirects, failures.
+
+Pages (:mod:`microblog_web.pages`) are plain synchronous functions ``page(site, ctx) ->
+Response`` that call the SDK; :meth:`Site.endpoint` turns one into a Starlette endpoint
+that reads the session cookie, refuses a changing POST without a valid CSRF token (403,
+before anything else happens), runs the page in the thread pool (the SDK blocks) and maps
+the SDK's errors to pages (:meth:`Site.failure`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+import microblog
+from microblog_web.session import COOKIE, MAX_AGE, Session, Signer
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.templating import Jinja2Templates
+
+__all__ = [
+    "BUSY_DEFAULT",
+    "Context",
+    "Page",
+    "Site",
+    "busy_seconds",
+    "safe_next",
+    "service_message",
+    "with_query",
+]
+
+#: Seconds to suggest when the service is busy and did not say for how long.
+BUSY_DEFAULT = 5
+
+
+@dataclass(slots=True)
+class Context:
+    """One request, as a page sees it.
+
+    Attributes:
+        request: The Starlette request.
+        session: The visitor's session; a page replaces it to log in or out.
+        client: The SDK client acting for this visitor (their token, or anonymous).
+        form: A POST's form fields (text fields only).
+    """
+
+    request: Request
+    session: Session
+    client: microblog.Client
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def me(self) -> str | None:
+        """The logged-in username, or None."""
+        return self.session.username if self.session.logged_in else None
+
+    def arg(self, name: str) -> str:
+        """A path parameter."""
+        return str(self.request.path_params[name])
+
+    def query(self, name: str) -> str:
+        """A query parameter, ``""`` when absent."""
+        return self.request.query_params.get(name, "")
+
+    @property
+    def cursor(self) -> str | None:
+        """The ``cursor`` of an "Older" link, or None on a first page."""
+        return self.query("cursor") or None
+
+
+Page = Callable[["Site", Context], Response]
+
+# The other errors a page leaves to the site: (status, title, text; "" = the service's).
+_FAILURE_PAGES: Mapping[type[microblog.MicroblogError], tuple[int, str, str]] = {
+    microblog.NotFoundError: (404, "Not found", "There is no such user or post."),
+    microblog.PermissionDeniedError: (403, "Not yours", "Only its author can do that."),
+    microblog.PreconditionFailedError: (
+        409,
+        "Changed meanwhile",
+        "This post changed meanwhile: look at it again.",
+    ),
+    microblog.BadRequestError: (400, "Not understood", ""),
+    microblog.ValidationError: (400, "Not understood", ""),
+}
+
+
+def busy_seconds(error: microblog.MicroblogError) -> int:
+    """How many seconds to tell a person to wait before trying again."""
+    wait: float | None = None
+    if isinstance(error, microblog.RateLimitError | microblog.ServerError):
+        wait = error.retry_after
+    elif isinstance(error, microblog.CircuitOpenError):
+        wait = error.retry_in
+    return max(1, math.ceil(wait)) if wait is not None else BUSY_DEFAULT
+
+
+def service_message(error: microblog.APIError) -> str:
+    """The service's own words for a refused field (a 422's first reason), else its detail."""
+    for item in error.errors:
+        if isinstance(item.get("detail"), str):
+            return str(item["detail"])
+    return error.detail or error.title or str(error)
+
+
+class Site:
+    """The site's shared, per-process state: the SDK client, the signer, the templates.
+
+    None of it is about one user: a user's state travels in their cookie.
+
+    Args:
+        client: The one shared SDK client (anonymous: pages act for users through
+            ``client.with_options(token=...)``).
+        signer: Signs the session cookie and the CSRF tokens.
+        templates: The Jinja2 templates (auto-escaping).
+        page_size: Items per page of every list.
+        globals: Values every template sees (such as the script's integrity hash).
+    """
+
+    def __init__(
+        self,
+        client: microblog.Client,
+        signer: Signer,
+        templates: Jinja2Templates,
+        *,
+        page_size: int,
+        globals: Mapping[str, Any],  # noqa: A002 - Jinja's word for it
+    ) -> None:
+        self.client = client
+        self.signer = signer
+        self.templates = templates
+        self.page_size = page_size
+        self.globals = dict(globals)
+
+    # -- endpoints ---------------------------------------------------------------------
+    def endpoint(self, page: Page) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a page into a Starlette endpoint (session, CSRF, thread pool, failures)."""
+
+        async def run(request: Request) -> Response:
+            session = self.signer.read(request.cookies.get(COOKIE))
+            form: dict[str, str] = {}
+            if request.method == "POST":
+                async with request.form(max_files=0, max_fields=20) as data:
+                    form = {k: v for k, v in data.items() if isinstance(v, str)}
+                if not self.signer.csrf_ok(session, form.get("csrf")):
+                    return self.forbidden(Context(request, session, self.client))
+            client = self.client
+            if session.logged_in:
+                assert session.token is not None
+                client = client.with_options(token=session.token)
+            context = Context(request, session, client, form)
+            return await run_in_threadpool(self._guarded, page, context)
+
+        return run
+
+    def _guarded(self, page: Page, ctx: Context) -> Response:
+        try:
+            return page(self, ctx)
+        except microblog.MicroblogError as error:
+            return self.failure(ctx, error)
+
+    # -- responses ---------------------------------------------------------------------
+    def render(self, ctx: Context, template: str, *, status: int = 200, **context: Any) -> Response:
+        """Render a template for this visitor (their CSRF token, who is logged in)."""
+        values = {
+            **self.globals,
+            "me": ctx.me,
+            "csrf": self.signer.csrf_token(ctx.session),
+            "search_text": ctx.query("text") if ctx.request.url.path == "/search" else "",
+            "search_username": ctx.query("username"),
+            "on_search": ctx.request.url.path == "/search",
+            **context,
+        }
+        response = self.templates.TemplateResponse(
+            ctx.request, template, values, status_code=status
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return self._with_cookie(ctx, response)
+
+    def redirect(self, ctx: Context, url: str) -> Response:
+        """A 303 to ``url`` (after a POST: the browser then GETs it)."""
+        return self._with_cookie(ctx, RedirectResponse(url, status_code=303))
+
+    def message(self, ctx: Context, status: int, title: str, text: str) -> Response:
+        """A page that only says something (an error, mostly)."""
+        return self.render(ctx, "message.html", status=status, title=title, text=text)
+
+    def forbidden(self, ctx: Context) -> Response:
+        """The answer to a POST without a valid CSRF token: 403, nothing done."""
+        return self.message(
+            ctx,
+            403,
+            "Refused",
+            "This form was not sent from this site's own page (or it has expired):"
+            " nothing was changed. Go back, reload the page and try again.",
+        )
+
+    def _with_cookie(self, ctx: Context, response: Response) -> Response:
+        if ctx.session.changed:
+            response.set_cookie(
+                COOKIE,
+                self.signer.cookie(ctx.session),
+                max_age=MAX_AGE,
+                path="/",
+                secure=ctx.request.url.scheme == "https",
+                httponly=True,
+                samesite="lax",
+            )
+        return response
+
+    # -- the SDK's errors as pages -----------------------------------------------------
+    def failure(self, ctx: Context, error: microblog.MicroblogError) -> Response:
+        """The page for an SDK error a page did not handle itself."""
+        if isinstance(error, microblog.AuthenticationError):
+            # The session's token expired or was revoked: log in again.
+            if ctx.session.logged_in:
+                ctx.session = ctx.session.log_out()
+            return self.redirect(ctx, "/login")
+        busy = isinstance(error, microblog.RateLimitError | microblog.APIConnectionError) or (
+            isinstance(error, microblog.ServerError) and error.status_code == 503
+        )
+        if busy:
+            seconds = busy_seconds(error)
+            status = 429 if isinstance(error, microblog.RateLimitError) else 503
+            response = self.message(
+                ctx, status, "Busy", f"The service is busy: try again in {seconds} seconds"
+            )
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        for kind, (status, title, text) in _FAILURE_PAGES.items():
+            if isinstance(error, kind):
+                own = service_message(error) if isinstance(error, microblog.APIError) else ""
+                return self.message(ctx, status, title, text or own)
+        return self.message(ctx, 502, "Failed", "The service failed: try again later.")
+
+
+def with_query(ctx: Context, **params: str) -> str:
+    """This page's path with its query parameters, some replaced (for "Older" links)."""
+    query = {**ctx.request.query_params, **params}
+    return f"{ctx.request.url.path}?{urlencode(query)}"
+
+
+def safe_next(target: str, default: str) -> str:
+    """A local path to go back to after a form, or ``default`` for anything else."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
