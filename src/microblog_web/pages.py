@@ -29,6 +29,11 @@ def _first_page(site: Site, ctx: Context, pager: microblog.Pager[T]) -> tuple[li
 
 
 def _login_required(site: Site, ctx: Context) -> Response | None:
+    """A redirect to the log-in page for a visitor who is not logged in, else None.
+
+    Every page but sign-up and log-in acts as a logged-in person: the service answers
+    only them, and the shared client itself is never used to read on a visitor's behalf.
+    """
     return None if ctx.me else site.redirect(ctx, "/login")
 
 
@@ -152,6 +157,8 @@ def delete(site: Site, ctx: Context) -> Response:
 # -- people ------------------------------------------------------------------------------
 def user_page(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}``: who they are, follow or unfollow, their posts."""
+    if (refused := _login_required(site, ctx)) is not None:
+        return refused
     user = ctx.client.users.get(ctx.arg("name"))
     posts, older = _first_page(site, ctx, user.microposts(size=site.page_size, cursor=ctx.cursor))
     following = None
@@ -189,6 +196,8 @@ def unfollow(site: Site, ctx: Context) -> Response:
 
 def followers(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}/followers``: the people following them, as links."""
+    if (refused := _login_required(site, ctx)) is not None:
+        return refused
     user = ctx.client.users.get(ctx.arg("name"), lazy=True)
     people, older = _first_page(site, ctx, user.followers(size=site.page_size, cursor=ctx.cursor))
     title = f"People following {user.username}"
@@ -197,6 +206,8 @@ def followers(site: Site, ctx: Context) -> Response:
 
 def following(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}/following``: the people they follow, as links."""
+    if (refused := _login_required(site, ctx)) is not None:
+        return refused
     user = ctx.client.users.get(ctx.arg("name"), lazy=True)
     people, older = _first_page(site, ctx, user.following(size=site.page_size, cursor=ctx.cursor))
     title = f"People {user.username} follows"
@@ -206,6 +217,8 @@ def following(site: Site, ctx: Context) -> Response:
 # -- search ------------------------------------------------------------------------------
 def search(site: Site, ctx: Context) -> Response:
     """``GET /search?text=&username=``: posts containing a text, by authors with a prefix."""
+    if (refused := _login_required(site, ctx)) is not None:
+        return refused
     text, username = ctx.query("text"), ctx.query("username")
     posts: list[microblog.Micropost] = []
     older, error = None, ""

@@ -145,3 +145,16 @@ def test_a_post_to_a_new_visitor_without_a_cookie_is_refused(site: RunningSite) 
     with pytest.raises(microblog.NotFoundError):
         with microblog.Client(site.api.url, username=site.user(), password=PASSWORD) as c:
             c.users.get("nobody_here")
+
+
+@pytest.mark.parametrize("path", ["/users/someone", "/users/a/followers", "/search?text=abc"])
+def test_a_visitor_not_logged_in_reads_nothing_even_with_a_token_in_the_environment(
+    site: RunningSite, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # The shared client reads $MICROBLOG_TOKEN like any Client: it must not read for visitors.
+    monkeypatch.setenv("MICROBLOG_TOKEN", site.api.token_for(site.user(), PASSWORD))
+    with TestClient(build_app(site.api.url, secret=SECRET)) as client:
+        answer = client.get(path, follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login"
