@@ -228,8 +228,8 @@ def search(site: Site, ctx: Context) -> Response:
         )
         try:
             posts, older = _first_page(site, ctx, pager)
-        except microblog.ValidationError as refused:
-            error = service_message(refused)
+        except microblog.ValidationError as invalid:
+            error = service_message(invalid)
     status = 422 if error else 200
     return site.render(
         ctx, "search.html", status=status, title="Search", posts=posts, older=older, error=error

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 
 import microblog
 
@@ -19,7 +19,7 @@ from .web_support import CHROMIUM_ARGS, PASSWORD, chromium, log_in, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "_static" / "web"
-VIEWPORT = {"width": 900, "height": 620}
+VIEWPORT: ViewportSize = {"width": 900, "height": 620}
 
 POSTS = {
     "dana": [
