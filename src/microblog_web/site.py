@@ -38,6 +38,7 @@ __all__ = [
 
 #: Seconds to suggest when the service is busy and did not say for how long.
 BUSY_DEFAULT = 5
+NOT_FOUND = "There is no such user or post."
 
 
 @dataclass(slots=True)
@@ -79,7 +80,7 @@ Page = Callable[["Site", Context], Response]
 
 # The other errors a page leaves to the site: (status, title, text; "" = the service's).
 _FAILURE_PAGES: Mapping[type[microblog.MicroblogError], tuple[int, str, str]] = {
-    microblog.NotFoundError: (404, "Not found", "There is no such user or post."),
+    microblog.NotFoundError: (404, "Not found", NOT_FOUND),
     microblog.PermissionDeniedError: (403, "Not yours", "Only its author can do that."),
     microblog.PreconditionFailedError: (
         409,
@@ -164,6 +165,10 @@ class Site:
             return page(self, ctx)
         except microblog.MicroblogError as error:
             return self.failure(ctx, error)
+        except ValueError:
+            # The SDK refuses, before any request, a username or an id that could not be
+            # one (``..``, ``0``): from a URL, that is a page that does not exist.
+            return self.message(ctx, 404, "Not found", NOT_FOUND)
 
     # -- responses ---------------------------------------------------------------------
     def render(self, ctx: Context, template: str, *, status: int = 200, **context: Any) -> Response:

@@ -158,3 +158,22 @@ def test_a_visitor_not_logged_in_reads_nothing_even_with_a_token_in_the_environm
 
     assert answer.status_code == 303
     assert answer.headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("path", ["/users/%2E%2E", "/users/%2E%2E/followers", "/posts/0/edit"])
+def test_a_name_or_id_the_sdk_refuses_is_not_found(site: RunningSite, path: str) -> None:
+    with TestClient(build_app(site.api.url, secret=SECRET), base_url="http://127.0.0.1") as client:
+        log_in(client, site.user())
+        answer = client.get(path)
+
+    assert answer.status_code == 404
+    assert "There is no such user or post." in answer.text
+
+
+def test_a_search_too_short_says_the_services_rule(site: RunningSite) -> None:
+    with TestClient(build_app(site.api.url, secret=SECRET), base_url="http://127.0.0.1") as client:
+        log_in(client, site.user())
+        answer = client.get("/search", params={"text": "ab"})
+
+    assert answer.status_code == 422
+    assert 'role="alert">String should have at least 3 characters' in answer.text
