@@ -256,8 +256,8 @@ def login(site: Site, ctx: Context) -> Response:
 
 
 def _log_in(site: Site, ctx: Context, username: str, password: str) -> Response:
-    token = site.client.login(username, password)
-    me = site.client.with_options(token=token).me()  # the username as the service spells it
+    token = ctx.client.login(username, password)
+    me = ctx.client.with_options(token=token).me()  # the username as the service spells it
     ctx.session = ctx.session.log_in(me.username, token)
     return site.redirect(ctx, "/")
 
@@ -272,7 +272,7 @@ def signup(site: Site, ctx: Context) -> Response:
     values = {name: ctx.form.get(name, "") for name in ("username", "display_name", "password")}
     errors: dict[str, str] = {}
     try:
-        site.client.users.create(
+        ctx.client.users.create(
             username=values["username"],
             password=values["password"],
             display_name=values["display_name"] or None,

@@ -32,6 +32,7 @@ __all__ = [
     "Page",
     "Site",
     "busy_seconds",
+    "forwarded_for",
     "safe_next",
     "service_message",
     "with_query",
@@ -82,6 +83,8 @@ class Context:
 
 
 Page = Callable[["Site", Context], Response]
+Handler = Callable[[microblog.Request], microblog.RawResponse]
+Middleware = Callable[[microblog.Request, Handler], microblog.RawResponse]
 
 # The other errors a page leaves to the site: (status, title, text; "" = the service's).
 _FAILURE_PAGES: Mapping[type[microblog.MicroblogError], tuple[int, str, str]] = {
@@ -163,14 +166,22 @@ class Site:
                 form = _form_fields(body)
                 if not self.signer.csrf_ok(session, form.get("csrf")):
                     return self.forbidden(Context(request, session, self.client))
-            client = self.client
-            if session.logged_in:
-                assert session.token is not None
-                client = client.with_options(token=session.token)
-            context = Context(request, session, client, form)
+            context = Context(request, session, self._client_for(request, session), form)
             return await run_in_threadpool(self._guarded, page, context)
 
         return run
+
+    def _client_for(self, request: Request, session: Session) -> microblog.Client:
+        """The shared client, acting for this visitor: their token, their address.
+
+        A cheap copy (no new pool, no request). ``X-Forwarded-For`` names the visitor's
+        address (as the site sees it, never one they sent): a service that trusts the
+        site as a proxy then counts its per-address limits (log-in attempts, anonymous
+        calls) per visitor, not for the whole site at once.
+        """
+        peer = request.client.host if request.client else None
+        middleware = [forwarded_for(peer)] if peer else []
+        return self.client.with_options(token=session.token, middleware=middleware)
 
     def _guarded(self, page: Page, ctx: Context) -> Response:
         try:
@@ -255,6 +266,16 @@ class Site:
                 own = service_message(error) if isinstance(error, microblog.APIError) else ""
                 return self.message(ctx, status, title, text or own)
         return self.message(ctx, 502, "Failed", "The service failed: try again later.")
+
+
+def forwarded_for(address: str) -> Middleware:
+    """SDK middleware that sends ``X-Forwarded-For: address`` with every request."""
+
+    def forward(request: microblog.Request, call_next: Handler) -> microblog.RawResponse:
+        request.headers["X-Forwarded-For"] = address
+        return call_next(request)
+
+    return forward
 
 
 def with_query(ctx: Context, **params: str) -> str:
