@@ -137,7 +137,7 @@ def build_app(
         globals={"assets": ASSETS},
     )
     routes = [
-        Route("/", site.endpoint(pages.home)),
+        Route("/", site.endpoint(pages.home, open_to_all=True)),
         Route("/posts", site.endpoint(pages.create_post), methods=["POST"]),
         Route("/posts/{id:int}/edit", site.endpoint(pages.edit_form)),
         Route("/posts/{id:int}/edit", site.endpoint(pages.edit), methods=["POST"]),
@@ -148,11 +148,11 @@ def build_app(
         Route("/users/{name}/followers", site.endpoint(pages.followers)),
         Route("/users/{name}/following", site.endpoint(pages.following)),
         Route("/search", site.endpoint(pages.search)),
-        Route("/login", site.endpoint(pages.login_form)),
-        Route("/login", site.endpoint(pages.login), methods=["POST"]),
-        Route("/signup", site.endpoint(pages.signup_form)),
-        Route("/signup", site.endpoint(pages.signup), methods=["POST"]),
-        Route("/logout", site.endpoint(pages.logout), methods=["POST"]),
+        Route("/login", site.endpoint(pages.login_form, open_to_all=True)),
+        Route("/login", site.endpoint(pages.login, open_to_all=True), methods=["POST"]),
+        Route("/signup", site.endpoint(pages.signup_form, open_to_all=True)),
+        Route("/signup", site.endpoint(pages.signup, open_to_all=True), methods=["POST"]),
+        Route("/logout", site.endpoint(pages.logout, open_to_all=True), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(package / "static")), name="static"),
     ]
 

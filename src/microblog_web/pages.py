@@ -2,8 +2,10 @@
 
 Every call to the service goes through ``ctx.client``, the shared SDK client acting for
 the visitor (``client.with_options(token=...)``); what a page cannot handle itself goes
-to :meth:`Site.failure`. POSTs answer with a redirect (303) or, when the service refused
-something the person can fix, with the form again and the service's message next to it.
+to :meth:`Site.failure`. Pages run for logged-in people only, except those that
+``app.py`` marks open (home, sign-up, log-in, log-out), so a page's ``ctx.me`` is set.
+POSTs answer with a redirect (303) or, when the service refused something the person
+can fix, with the form again and the service's message next to it.
 """
 
 from __future__ import annotations
@@ -21,20 +23,11 @@ T = TypeVar("T")
 WRONG_LOGIN = "wrong username or password"
 
 
-def _first_page(site: Site, ctx: Context, pager: microblog.Pager[T]) -> tuple[list[T], str | None]:
+def _first_page(ctx: Context, pager: microblog.Pager[T]) -> tuple[list[T], str | None]:
     """The items of the page this request asks for, and the link to the next ("Older")."""
     page = next(pager.pages())
     older = with_query(ctx, cursor=page.cursor) if page.cursor else None
     return page.items, older
-
-
-def _login_required(site: Site, ctx: Context) -> Response | None:
-    """A redirect to the log-in page for a visitor who is not logged in, else None.
-
-    Every page but sign-up and log-in acts as a logged-in person: the service answers
-    only them, and the shared client itself is never used to read on a visitor's behalf.
-    """
-    return None if ctx.me else site.redirect(ctx, "/login")
 
 
 def _me(ctx: Context) -> microblog.User:
@@ -54,7 +47,7 @@ def home(site: Site, ctx: Context) -> Response:
 def _home(
     site: Site, ctx: Context, *, draft: str = "", error: str = "", status: int = 200
 ) -> Response:
-    posts, older = _first_page(site, ctx, _me(ctx).timeline(size=site.page_size, cursor=ctx.cursor))
+    posts, older = _first_page(ctx, _me(ctx).timeline(size=site.page_size, cursor=ctx.cursor))
     return site.render(
         ctx,
         "home.html",
@@ -69,8 +62,6 @@ def _home(
 
 def create_post(site: Site, ctx: Context) -> Response:
     """``POST /posts``: post, then show the author's page with the new post on top."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     text = ctx.form.get("text", "")
     try:
         ctx.client.microposts.create(text)
@@ -92,8 +83,6 @@ def _not_yours(site: Site, ctx: Context) -> Response:
 
 def edit_form(site: Site, ctx: Context) -> Response:
     """``GET /posts/{id}/edit``: the post's text in a form, with the version it is of."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     if (post := _own_post(ctx)) is None:
         return _not_yours(site, ctx)
     return site.render(ctx, "edit.html", title="Edit your post", post=post, text=post.text)
@@ -107,8 +96,6 @@ def edit(site: Site, ctx: Context) -> Response:
     form comes back with the current text and the person's own, to decide again. The
     service's ``If-Match`` guards the window between that check and the save.
     """
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     text = ctx.form.get("text", "")
     if (post := _own_post(ctx)) is None:
         return _not_yours(site, ctx)
@@ -146,8 +133,6 @@ def _conflict(site: Site, ctx: Context, current: microblog.Micropost, mine: str)
 
 def delete(site: Site, ctx: Context) -> Response:
     """``POST /posts/{id}/delete``: delete one's own post, then go back where it was."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     if (post := _own_post(ctx)) is None:
         return _not_yours(site, ctx)
     post.delete()
@@ -157,10 +142,8 @@ def delete(site: Site, ctx: Context) -> Response:
 # -- people ------------------------------------------------------------------------------
 def user_page(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}``: who they are, follow or unfollow, their posts."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     user = ctx.client.users.get(ctx.arg("name"))
-    posts, older = _first_page(site, ctx, user.microposts(size=site.page_size, cursor=ctx.cursor))
+    posts, older = _first_page(ctx, user.microposts(size=site.page_size, cursor=ctx.cursor))
     following = None
     if ctx.me and ctx.me != user.username:
         # No endpoint answers "do I follow them?": walk the caller's (usually short) list.
@@ -178,8 +161,6 @@ def user_page(site: Site, ctx: Context) -> Response:
 
 def follow(site: Site, ctx: Context) -> Response:
     """``POST /users/{name}/follow``."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     name = ctx.arg("name")
     _me(ctx).follow(name)
     return site.redirect(ctx, f"/users/{name}")
@@ -187,8 +168,6 @@ def follow(site: Site, ctx: Context) -> Response:
 
 def unfollow(site: Site, ctx: Context) -> Response:
     """``POST /users/{name}/unfollow``."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     name = ctx.arg("name")
     _me(ctx).unfollow(name)
     return site.redirect(ctx, f"/users/{name}")
@@ -196,20 +175,16 @@ def unfollow(site: Site, ctx: Context) -> Response:
 
 def followers(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}/followers``: the people following them, as links."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     user = ctx.client.users.get(ctx.arg("name"), lazy=True)
-    people, older = _first_page(site, ctx, user.followers(size=site.page_size, cursor=ctx.cursor))
+    people, older = _first_page(ctx, user.followers(size=site.page_size, cursor=ctx.cursor))
     title = f"People following {user.username}"
     return site.render(ctx, "people.html", title=title, people=people, older=older)
 
 
 def following(site: Site, ctx: Context) -> Response:
     """``GET /users/{name}/following``: the people they follow, as links."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     user = ctx.client.users.get(ctx.arg("name"), lazy=True)
-    people, older = _first_page(site, ctx, user.following(size=site.page_size, cursor=ctx.cursor))
+    people, older = _first_page(ctx, user.following(size=site.page_size, cursor=ctx.cursor))
     title = f"People {user.username} follows"
     return site.render(ctx, "people.html", title=title, people=people, older=older)
 
@@ -217,8 +192,6 @@ def following(site: Site, ctx: Context) -> Response:
 # -- search ------------------------------------------------------------------------------
 def search(site: Site, ctx: Context) -> Response:
     """``GET /search?text=&username=``: posts containing a text, by authors with a prefix."""
-    if (refused := _login_required(site, ctx)) is not None:
-        return refused
     text, username = ctx.query("text"), ctx.query("username")
     posts: list[microblog.Micropost] = []
     older, error = None, ""
@@ -227,7 +200,7 @@ def search(site: Site, ctx: Context) -> Response:
             text, username=username or None, size=site.page_size, cursor=ctx.cursor
         )
         try:
-            posts, older = _first_page(site, ctx, pager)
+            posts, older = _first_page(ctx, pager)
         except microblog.ValidationError as invalid:
             error = service_message(invalid)
     status = 422 if error else 200

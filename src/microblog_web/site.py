@@ -148,8 +148,17 @@ class Site:
         self.globals = dict(globals)
 
     # -- endpoints ---------------------------------------------------------------------
-    def endpoint(self, page: Page) -> Callable[[Request], Awaitable[Response]]:
-        """Wrap a page into a Starlette endpoint (session, CSRF, thread pool, failures)."""
+    def endpoint(
+        self, page: Page, *, open_to_all: bool = False
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a page into a Starlette endpoint (session, CSRF, thread pool, failures).
+
+        Args:
+            page: The page.
+            open_to_all: Whether a visitor who is not logged in may see it; else they
+                are sent to the log-in page. The service answers only logged-in people,
+                and the shared client never reads on a visitor's behalf.
+        """
 
         async def run(request: Request) -> Response:
             session = self.signer.read(request.cookies.get(COOKIE))
@@ -166,6 +175,8 @@ class Site:
                 form = _form_fields(body)
                 if not self.signer.csrf_ok(session, form.get("csrf")):
                     return self.forbidden(Context(request, session, self.client))
+            if not (open_to_all or session.logged_in):
+                return self.redirect(Context(request, session, self.client), "/login")
             context = Context(request, session, self._client_for(request, session), form)
             return await run_in_threadpool(self._guarded, page, context)
 
