@@ -199,9 +199,33 @@ def test_older_links_page_by_twenty(new_page: NewPage, site: RunningSite) -> Non
     expect(page.get_by_role("article").first).to_contain_text("post number 24")
     page.get_by_role("link", name="Older").click()
 
-    expect(page.get_by_role("article")).to_have_count(5)
+    # With JavaScript on, the older posts come in below, on the same page (without it,
+    # the link opens the next page: see test_without_javascript.py).
+    expect(page.get_by_role("article")).to_have_count(25)
     expect(page.get_by_role("article").last).to_contain_text("post number 0")
     expect(page.get_by_role("link", name="Older")).to_have_count(0)
+    assert page.url == f"{site.url}/users/{username}"
+
+
+def test_older_people_come_in_below_and_without_javascript_on_the_next_page(
+    new_page: NewPage, site: RunningSite
+) -> None:
+    star = site.user("star")
+    for _ in range(21):
+        fan = site.user("fan")
+        with microblog.Client(site.api.url, username=fan, password=PASSWORD) as client:
+            client.me().follow(star)
+    for javascript, shown in [(True, 21), (False, 1)]:
+        page = new_page(javascript=javascript)
+        log_in(page, star)
+        page.goto(f"/users/{star}/followers")
+        people = page.get_by_role("main").get_by_role("listitem")
+        expect(people).to_have_count(20)
+
+        page.get_by_role("link", name="Older").click()
+
+        expect(people).to_have_count(shown)
+        expect(page.get_by_role("link", name="Older")).to_have_count(0)
 
 
 def test_a_post_over_255_characters_is_refused_next_to_the_field(
