@@ -90,13 +90,15 @@ def client_for(api_url: str) -> microblog.Client:
 
     A person waits for the page, so the client neither waits out a long ``Retry-After``
     nor a spent quota: those become "try again in N seconds" (see ``Site.failure``).
+    The pool holds about as many connections as the thread pool that runs the pages
+    has threads (anyio's default: 40), so a busy site does not queue for connections.
     """
     return microblog.Client(
         api_url,
         timeout=microblog.Timeout(connect=3, read=10),
         retry=microblog.Retry(max_retries=2, max_retry_after=1.0, deadline=15.0),
         wait_on_rate_limit=False,
-        pool_size=32,
+        pool_size=40,
     )
 
 
