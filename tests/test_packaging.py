@@ -76,6 +76,20 @@ def test_the_wheel_carries_the_license(dist: Path) -> None:
     assert "License-File: LICENSE" in metadata
 
 
+def test_the_wheel_carries_the_web_app_with_its_templates_script_and_command(dist: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points_name = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        entry_points = archive.read(entry_points_name).decode()
+        shipped_script = archive.read("microblog_web/static/site.js")
+
+    web = ROOT / "src" / "microblog_web"
+    assert {"microblog_web/templates/base.html", "microblog_web/py.typed"} <= names
+    assert shipped_script == (web / "static" / "site.js").read_bytes()
+    assert "microblog-web = microblog_web.cli:main" in entry_points
+
+
 def test_the_sdist_carries_the_license(dist: Path) -> None:
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:

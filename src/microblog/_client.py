@@ -437,6 +437,19 @@ class Client:
             transport.cache = shared.cache.empty_copy()
         return transport
 
+    def login(self, username: str, password: str) -> str:
+        """Exchange a username and password for a new token, and return it.
+
+        This client's own credentials do not change: the token is for the caller to keep
+        (an application's session of one of its users) and use through
+        ``with_options(token=...)``; :meth:`logout` on that copy revokes it.
+
+        Raises:
+            AuthenticationError: Wrong username or password (the service's
+                ``invalid_grant``).
+        """
+        return self._login(username, password)
+
     def _request(
         self,
         method: str,

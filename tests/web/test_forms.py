@@ -1,0 +1,32 @@
+"""How the site reads forms: small bodies only, and back-links that stay on the site."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from microblog_web import build_app
+from microblog_web.site import safe_next
+
+from .web_support import SECRET
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/", "/\\evil.example", "/\t/evil.example", "https://evil.example/", "", "x"],
+)
+def test_a_back_link_that_could_leave_the_site_is_replaced(target: str) -> None:
+    assert safe_next(target, "/users/dana") == "/users/dana"
+
+
+@pytest.mark.parametrize("target", ["/", "/users/dana", "/users/dana_2/followers"])
+def test_a_back_link_to_one_of_the_sites_pages_is_kept(target: str) -> None:
+    assert safe_next(target, "/elsewhere") == target
+
+
+def test_a_form_body_larger_than_any_form_is_refused_unread() -> None:
+    with TestClient(build_app("http://127.0.0.1:9", secret=SECRET)) as client:
+        client.get("/login")
+        answer = client.post("/login", content=b"a=" + b"x" * 70_000)
+
+    assert answer.status_code == 413
