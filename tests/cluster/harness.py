@@ -434,10 +434,16 @@ def start_nodes(nodes: list[Node]) -> None:
 
 @dataclass
 class HAProxy:
-    """HAProxy running ``deploy/haproxy.cfg`` in front of the nodes."""
+    """HAProxy running ``deploy/haproxy.cfg`` in front of the nodes.
+
+    ``settings`` adds to (or replaces) the variables the configuration reads: the edge's
+    bounds (``MICROBLOG_LB_REQUEST_TIMEOUT``...), or ``MICROBLOG_NODE1..3`` pointing at
+    something else than ``nodes`` (a fault-injecting proxy).
+    """
 
     nodes: list[Node]
     port: int = field(default_factory=free_port)
+    settings: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(
         default_factory=lambda: Path(tempfile.mkstemp(prefix="mb-lb-", suffix=".log")[1])
@@ -453,6 +459,7 @@ class HAProxy:
         env = {"MICROBLOG_LB_BIND": f"127.0.0.1:{self.port}"}
         for number, node in enumerate(self.nodes, start=1):
             env[f"MICROBLOG_NODE{number}"] = node.address
+        env.update(self.settings)
         return env
 
     def start(self) -> None:
