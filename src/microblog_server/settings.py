@@ -5,6 +5,7 @@ One class, :class:`Settings`; the app factory and the CLI build it once and pass
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -79,6 +80,12 @@ class Settings(BaseSettings):
         allowed_hosts: Host names accepted in ``Host`` besides the loopback names and the
             address a connection reached, comma-separated in the environment (ignored when
             ``public_base_url`` is set).
+        trusted_proxies: The addresses (CIDRs, comma-separated in the environment) whose
+            ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: a request from one
+            of them counts as from the address it forwards (the last one in the header
+            that is not itself trusted), for the per-address quotas, the failed-login
+            limits and the logs. Empty (the default): every request is from the address
+            that connected. Set it to the load balancer's addresses only.
         sqlite_busy_timeout: Seconds a SQLite connection waits for a lock.
         server_timeout: ``serve``: seconds a connection may stay idle, or take to send a
             request's headers, before it is closed.
@@ -109,6 +116,7 @@ class Settings(BaseSettings):
     password_hash_concurrency: int = Field(default_factory=usable_cores, ge=1)
     public_base_url: str | None = None
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     sqlite_busy_timeout: float = Field(default=30.0, ge=0)
     server_timeout: int = Field(default=5, ge=1, le=300)
     server_limit_concurrency: int = Field(default=1000, ge=1)
@@ -147,6 +155,19 @@ class Settings(BaseSettings):
     def _hosts_are_comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_are_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            try:
+                return [str(ipaddress.ip_network(str(part), strict=False)) for part in value]
+            except ValueError as error:
+                msg = f"MICROBLOG_TRUSTED_PROXIES is addresses or CIDRs, comma-separated: {error}"
+                raise ValueError(msg) from error
         return value
 
     @model_validator(mode="after")

@@ -324,6 +324,7 @@ def node_settings(
         "DB_NAME": DB_NAME,
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": str(redis.port),
+        "LB_ADDRESSES": "127.0.0.1/32",  # every HAProxy of the tests connects from there
     }
     settings: dict[str, str] = {}
     for raw in (DEPLOY / "node.env").read_text().splitlines():
