@@ -66,9 +66,6 @@ class Settings(BaseSettings):
         max_body_bytes: Largest accepted request body.
         auto_migrate: Upgrade the database schema when the services are built.
         idempotency_ttl: Seconds an Idempotency-Key record is kept.
-        idempotency_lease: Seconds a request in progress holds its Idempotency-Key; past
-            that its claim is taken as abandoned (its process died) and a retry with the
-            same key and payload takes it over. Keep it well above any request's time.
         password_hash_time_cost: Argon2 iterations.
         password_hash_memory_cost: Argon2 memory in KiB.
         password_hash_parallelism: Argon2 lanes.
@@ -109,7 +106,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65536, gt=0)
     auto_migrate: bool = True
     idempotency_ttl: int = Field(default=86400, gt=0)
-    idempotency_lease: float = Field(default=30.0, gt=0)
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_cost: int = Field(default=65536, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)

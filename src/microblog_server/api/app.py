@@ -94,7 +94,11 @@ def build_app(
         parse_quota(settings.rate_limit_login_account), limits.storage_uri
     )
     # Added innermost first: a request meets them from the last added to the first.
-    app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=services.idempotency,
+        secret=settings.resolved_secret_key().encode(),
+    )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limits=limits)
     app.add_middleware(

@@ -129,7 +129,6 @@ def wire_services(
             uow_factory,
             now,
             ttl=settings.idempotency_ttl,
-            lease=settings.idempotency_lease,
         ),
         uow_factory=uow_factory,
         passwords=passwords,
