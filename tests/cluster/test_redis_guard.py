@@ -40,7 +40,8 @@ def test_a_forged_revocation_message_is_ignored_and_logged_once(healthy: Cluster
     client = redis.Redis.from_url(healthy.redis.url)
     try:
         for forged in (b"\xff\xfe", b"token:not-a-digest", b"user:-1", b"\x00" * 5000):
-            assert client.publish(CHANNEL, forged) == len(healthy.nodes)
+            # Every node hears it (the cluster's three, and any another test started).
+            assert client.publish(CHANNEL, forged) >= len(healthy.nodes)
         _, token = healthy.sign_up()
         # The listeners still hear the service's own announcements: a logout through one
         # node is a 401 at once on another that had the token cached.

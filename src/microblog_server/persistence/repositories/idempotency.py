@@ -55,19 +55,19 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
         if self.session.get_bind().dialect.name == "postgresql":
             previous = self.session.scalar(select(func.current_setting("lock_timeout")))
             self._lock_timeout(f"{max(1, round(wait * 1000))}ms")
+        claimed: bool | None = True
         try:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:
-            return False
+            claimed = False
         except OperationalError as error:
-            if getattr(error.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-                return None
-            raise
-        finally:
-            if previous is not None:
-                self._lock_timeout(previous)
-        return True
+            if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise  # the database is gone: the transaction with it, nothing to restore
+            claimed = None
+        if previous is not None:
+            self._lock_timeout(previous)
+        return claimed
 
     def _lock_timeout(self, value: str) -> None:
         self.session.execute(select(func.set_config("lock_timeout", value, True)))  # noqa: FBT003
