@@ -112,9 +112,9 @@ def wire_services(
         limit=settings.password_hash_concurrency,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds, revocations=revocations)
-    # The services share one factory that can hold a keyed request's transaction; the
-    # idempotency claims themselves must commit at once, on their own.
-    claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
+    # The services share one factory that can hold a keyed request's transaction (whose
+    # first write is the key's claim); the purge of old records runs on its own.
+    plain_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -130,7 +130,7 @@ def wire_services(
             tokens=tokens,
         ),
         idempotency=IdempotencyService(
-            claims_factory,
+            plain_factory,
             uow_factory,
             now,
             ttl=settings.idempotency_ttl,
