@@ -86,6 +86,7 @@ def build_services(
         unavailable=STORAGE_UNAVAILABLE,
         revocations=shared,
         check_redis=shared.check if shared is not None else None,
+        check_revocations=shared.listening if shared is not None else None,
     )
 
 

@@ -150,6 +150,8 @@ def _serve(args: argparse.Namespace) -> int:
         "log_level": args.log_level,
         "log_config": _log_config(args.log_level),
         "access_log": False,  # ours (microblog_server.access) carries the request id
+        # X-Forwarded-For is believed in one place, the app, from MICROBLOG_TRUSTED_PROXIES
+        # only (uvicorn's own would trust 127.0.0.1 or $FORWARDED_ALLOW_IPS on its own).
         "proxy_headers": False,
         **uvicorn_options(settings),
     }

@@ -8,6 +8,10 @@ clock: a connection must send a request's complete headers within the same numbe
 seconds from connecting (or from the first byte after a response), or it is closed.
 Request bodies are read by the app as they come and are not timed here.
 
+A request that names both ``Content-Length`` and ``Transfer-Encoding`` is answered 400
+and its connection closed (RFC 9112 section 6.1): two parties that frame it differently
+are how requests are smuggled, so nothing after it on that connection is read.
+
 The rest is uvicorn's own: ``limit_concurrency`` (connections plus running requests
 over which uvicorn answers 503 at once) and no ``Server`` header. In production put a
 reverse proxy in front (docs/service/index.md): it buffers slow clients, terminates TLS
@@ -18,23 +22,48 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 if TYPE_CHECKING:
     import asyncio
+
+    from uvicorn.config import Config
 
     from microblog_server.settings import Settings
 
 __all__ = ["HeaderTimeoutProtocol", "uvicorn_options"]
 
 
+class _StrictFraming(h11.Connection):
+    """h11's server side, refusing a request framed by both length and chunking."""
+
+    def next_event(self) -> Any:
+        """Return h11's next event; raise for a request with both framing headers."""
+        event = super().next_event()
+        if isinstance(event, h11.Request):
+            names = {name.lower() for name, _ in event.headers}
+            if b"content-length" in names and b"transfer-encoding" in names:
+                msg = "both Content-Length and Transfer-Encoding"
+                raise h11.RemoteProtocolError(msg, error_status_hint=400)
+        return event
+
+
 class HeaderTimeoutProtocol(H11Protocol):
     """uvicorn's h11 protocol, closing connections that do not send headers in time.
 
-    The time allowed is the config's ``timeout_keep_alive``.
+    The time allowed is the config's ``timeout_keep_alive``. A request with both
+    ``Content-Length`` and ``Transfer-Encoding`` gets uvicorn's 400 for an invalid
+    request, and the connection is closed.
     """
 
     _header_timer: asyncio.TimerHandle | None = None
+
+    def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
+        """Make uvicorn's protocol, on a stricter h11 connection."""
+        super().__init__(config, *args, **kwargs)
+        size = config.h11_max_incomplete_event_size
+        self.conn = _StrictFraming(h11.SERVER) if size is None else _StrictFraming(h11.SERVER, size)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock as the connection opens."""

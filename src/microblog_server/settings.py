@@ -5,6 +5,7 @@ One class, :class:`Settings`; the app factory and the CLI build it once and pass
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -65,9 +66,6 @@ class Settings(BaseSettings):
         max_body_bytes: Largest accepted request body.
         auto_migrate: Upgrade the database schema when the services are built.
         idempotency_ttl: Seconds an Idempotency-Key record is kept.
-        idempotency_lease: Seconds a request in progress holds its Idempotency-Key; past
-            that its claim is taken as abandoned (its process died) and a retry with the
-            same key and payload takes it over. Keep it well above any request's time.
         password_hash_time_cost: Argon2 iterations.
         password_hash_memory_cost: Argon2 memory in KiB.
         password_hash_parallelism: Argon2 lanes.
@@ -79,6 +77,12 @@ class Settings(BaseSettings):
         allowed_hosts: Host names accepted in ``Host`` besides the loopback names and the
             address a connection reached, comma-separated in the environment (ignored when
             ``public_base_url`` is set).
+        trusted_proxies: The addresses (CIDRs, comma-separated in the environment) whose
+            ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: a request from one
+            of them counts as from the address it forwards (the last one in the header
+            that is not itself trusted), for the per-address quotas, the failed-login
+            limits and the logs. Empty (the default): every request is from the address
+            that connected. Set it to the load balancer's addresses only.
         sqlite_busy_timeout: Seconds a SQLite connection waits for a lock.
         server_timeout: ``serve``: seconds a connection may stay idle, or take to send a
             request's headers, before it is closed.
@@ -102,13 +106,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65536, gt=0)
     auto_migrate: bool = True
     idempotency_ttl: int = Field(default=86400, gt=0)
-    idempotency_lease: float = Field(default=30.0, gt=0)
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_cost: int = Field(default=65536, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)
     password_hash_concurrency: int = Field(default_factory=usable_cores, ge=1)
     public_base_url: str | None = None
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     sqlite_busy_timeout: float = Field(default=30.0, ge=0)
     server_timeout: int = Field(default=5, ge=1, le=300)
     server_limit_concurrency: int = Field(default=1000, ge=1)
@@ -147,6 +151,19 @@ class Settings(BaseSettings):
     def _hosts_are_comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_are_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            try:
+                return [str(ipaddress.ip_network(str(part), strict=False)) for part in value]
+            except ValueError as error:
+                msg = f"MICROBLOG_TRUSTED_PROXIES is addresses or CIDRs, comma-separated: {error}"
+                raise ValueError(msg) from error
         return value
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,23 @@ class Cluster:
         self.extra.append(node)
         node.start(wait=False)
         return node
+
+    @contextmanager
+    def edge(
+        self, settings: dict[str, str] | None = None, nodes: list[Node] | None = None
+    ) -> Iterator[HAProxy]:
+        """Run one more HAProxy on the shipped configuration, with ``settings`` set.
+
+        In front of ``nodes`` (the cluster's three by default; one node given three times
+        makes one a whole backend); stopped at the end of the block.
+        """
+        balancer = HAProxy(nodes or self.nodes, settings=dict(settings or {}))
+        balancer.start()
+        try:
+            yield balancer
+        finally:
+            balancer.stop()
+            balancer.log_path.unlink(missing_ok=True)
 
     def sign_up(self, base_url: str | None = None) -> tuple[str, str]:
         """Create a fresh user; return (username, token)."""

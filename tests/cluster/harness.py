@@ -13,6 +13,7 @@ import glob
 import hashlib
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -253,15 +254,16 @@ class Postgres:
 
 @dataclass
 class Redis:
-    """A redis-server without persistence on a free port."""
+    """A redis-server without persistence on a free port, asking for a password."""
 
     port: int = field(default_factory=free_port)
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        """The ``redis://`` URL of database 0."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """The ``redis://`` URL of database 0, with the password."""
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         """Start the server and wait until it answers PING."""
@@ -279,6 +281,8 @@ class Redis:
             "no",
             "--loglevel",
             "warning",
+            "--requirepass",
+            self.password,
         ]
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -289,8 +293,14 @@ class Redis:
         """Tell whether the server answers ``PING``."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                sock.sendall(f"AUTH {self.password}\r\nPING\r\n".encode())
+                answer = b""
+                while b"PONG" not in answer and b"-" not in answer:
+                    chunk = sock.recv(64)
+                    if not chunk:
+                        return False
+                    answer += chunk
+                return answer == b"+OK\r\n+PONG\r\n"
         except OSError:
             return False
 
@@ -324,6 +334,8 @@ def node_settings(
         "DB_NAME": DB_NAME,
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": str(redis.port),
+        "REDIS_PASSWORD": redis.password,
+        "LB_ADDRESSES": "127.0.0.1/32",  # every HAProxy of the tests connects from there
     }
     settings: dict[str, str] = {}
     for raw in (DEPLOY / "node.env").read_text().splitlines():
@@ -434,10 +446,16 @@ def start_nodes(nodes: list[Node]) -> None:
 
 @dataclass
 class HAProxy:
-    """HAProxy running ``deploy/haproxy.cfg`` in front of the nodes."""
+    """HAProxy running ``deploy/haproxy.cfg`` in front of the nodes.
+
+    ``settings`` adds to (or replaces) the variables the configuration reads: the edge's
+    bounds (``MICROBLOG_LB_REQUEST_TIMEOUT``...), or ``MICROBLOG_NODE1..3`` pointing at
+    something else than ``nodes`` (a fault-injecting proxy).
+    """
 
     nodes: list[Node]
     port: int = field(default_factory=free_port)
+    settings: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path = field(
         default_factory=lambda: Path(tempfile.mkstemp(prefix="mb-lb-", suffix=".log")[1])
@@ -453,6 +471,7 @@ class HAProxy:
         env = {"MICROBLOG_LB_BIND": f"127.0.0.1:{self.port}"}
         for number, node in enumerate(self.nodes, start=1):
             env[f"MICROBLOG_NODE{number}"] = node.address
+        env.update(self.settings)
         return env
 
     def start(self) -> None:

@@ -200,9 +200,11 @@ class _Handler(socketserver.StreamRequestHandler):
         while (line := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip()] = value.strip()
-        length = int(headers.get("Content-Length", "0"))
+        # Names in any case: HAProxy, for one, sends them in lower case.
+        named = {name.lower(): name for name in headers}
+        length = int(headers.get(named.get("content-length", ""), "0"))
         body = self.rfile.read(length) if length else None
-        headers.pop("Connection", None)
+        headers.pop(named.get("connection", ""), None)
         return _Request(method, path, headers, body)
 
     def _forward(self, request: _Request) -> _Answer:
@@ -290,10 +292,14 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
 
 
 class FaultProxy:
-    """Run a fault-injecting proxy on 127.0.0.1 in front of ``upstream_url``."""
+    """Run a fault-injecting proxy on 127.0.0.1 in front of ``upstream_url``.
 
-    def __init__(self, upstream_url: str) -> None:
-        self.plan = FaultPlan()
+    Several proxies may share one ``plan``: a rule then breaks one exchange among all of
+    them (one of a load balancer's nodes, whichever it picks).
+    """
+
+    def __init__(self, upstream_url: str, plan: FaultPlan | None = None) -> None:
+        self.plan = plan if plan is not None else FaultPlan()
         self._server = _ProxyServer(urlsplit(upstream_url).netloc, self.plan)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

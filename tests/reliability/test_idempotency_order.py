@@ -30,7 +30,9 @@ class _RecordingStore:
         self.events = events
         self.holding = HoldingUnitOfWorkFactory(FakeDatabase().uow)
 
-    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyClaim:
+    def begin(
+        self, held: HeldTransaction, scope: str, key: str, fingerprint: str
+    ) -> IdempotencyClaim:
         self.events.append("begin")
         return IdempotencyClaim(scope, key, datetime(2026, 11, 1, tzinfo=UTC))
 
@@ -77,7 +79,7 @@ def _run(status: int) -> list[str]:
     async def send(message: Message) -> None:
         events.append(f"send {message['type']}")
 
-    middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+    middleware = IdempotencyMiddleware(app, _RecordingStore(events), b"secret")
     asyncio.run(middleware(dict(KEYED_POST), receive, send))
     return events
 
@@ -91,7 +93,7 @@ def test_a_success_is_stored_before_any_byte_of_it_is_sent() -> None:
     ]
 
 
-def test_a_server_error_releases_the_key_before_it_is_sent() -> None:
+def test_a_server_error_rolls_the_claim_back_before_it_is_sent() -> None:
     assert _run(500) == ["begin", "abandon", "send http.response.start", "send http.response.body"]
 
 
@@ -112,7 +114,7 @@ def test_a_cancelled_request_still_releases_what_it_holds() -> None:
     async def main() -> None:
         with anyio.CancelScope() as cancelled:
             scopes.append(cancelled)
-            middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+            middleware = IdempotencyMiddleware(app, _RecordingStore(events), b"secret")
             await middleware(dict(KEYED_POST), receive, send)
 
     anyio.run(main)

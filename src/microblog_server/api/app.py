@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from microblog_server.api.body_limit import BodyLimitMiddleware
 from microblog_server.api.caller import IdentityMiddleware
@@ -93,7 +94,11 @@ def build_app(
         parse_quota(settings.rate_limit_login_account), limits.storage_uri
     )
     # Added innermost first: a request meets them from the last added to the first.
-    app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        store=services.idempotency,
+        secret=settings.resolved_secret_key().encode(),
+    )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limits=limits)
     app.add_middleware(
@@ -108,4 +113,10 @@ def build_app(
         errors=services.unavailable,
         outage=app.state.outage,
     )
+    if settings.trusted_proxies:
+        # Outermost of all: the access log, the quotas and the failed-login limits see the
+        # client the load balancer forwards, and only when the load balancer sent it. The
+        # one place the service believes X-Forwarded-For (``serve`` leaves uvicorn's own
+        # off); uvicorn's middleware takes the last address that is not a trusted proxy.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -1,21 +1,23 @@
 """Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) on every ``POST``.
 
 The first request with a key is processed and its final response stored; the same key
-with the same payload replays it (``Idempotent-Replayed: true``); while the first is
-still running the answer is 409 ``idempotency_in_progress`` with ``Retry-After: 1``; with
-another payload it is 422 ``idempotency_key_reused``. A claim older than the lease
-(``idempotency_lease``) is abandoned and the next request with the same key and payload
-takes it over. The request's write and its stored response commit in one transaction (see
-:mod:`microblog_server.services.held_transaction`), so a crash leaves either nothing done
-or the response to replay. Keys are scoped per caller, kept ``idempotency_ttl`` seconds;
-5xx responses are not stored (and their writes are rolled back), so a retry runs again.
-``POST /api/v1/token`` is exempt: replaying a login would hand out a token without
-checking the password.
+with the same payload replays it (``Idempotent-Replayed: true``); with another payload it
+is 422 ``idempotency_key_reused``. The key's claim, the request's write and its stored
+response are one transaction (see :mod:`microblog_server.services.idempotency`): a
+duplicate that arrives while the first runs waits for it, and gets 409
+``idempotency_in_progress`` with ``Retry-After: 1`` only when that takes longer than its
+wait; a process that dies mid-request leaves nothing behind, so a retry runs at once.
+Keys are scoped per caller, kept ``idempotency_ttl`` seconds; 5xx responses are not
+stored (and their writes are rolled back), so a retry runs again. The stored fingerprint
+is an HMAC keyed with the service's secret, so a record cannot be used to test guesses
+of what was sent (a sign-up's password). ``POST /api/v1/token`` is exempt: replaying a
+login would hand out a token without checking the password.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from contextlib import suppress
 from functools import partial
@@ -42,6 +44,7 @@ __all__ = ["IdempotencyMiddleware", "IdempotencyStore", "fingerprint", "parse_ke
 T = TypeVar("T")
 
 EXEMPT_PATHS = frozenset({"/api/v1/token"})
+_CLAIMING_THREADS = 8
 _FINISHING_THREADS = 8
 # Headers the outer middlewares set afresh on every response, replay included.
 _NOT_STORED = frozenset({"x-request-id", "ratelimit", "ratelimit-policy", "content-length"})
@@ -50,8 +53,10 @@ _NOT_STORED = frozenset({"x-request-id", "ratelimit", "ratelimit-policy", "conte
 class IdempotencyStore(Protocol):
     """Where keys and their responses are kept (blocking calls, except :meth:`hold`)."""
 
-    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyClaim | IdempotencyRecord:
-        """Claim the key; return the record holding it if it is taken."""
+    def begin(
+        self, held: HeldTransaction, scope: str, key: str, fingerprint: str
+    ) -> IdempotencyClaim | IdempotencyRecord:
+        """Claim the key in ``held``; return the record holding it if it is taken."""
         ...
 
     def hold(self) -> AbstractContextManager[HeldTransaction]:
@@ -70,7 +75,7 @@ class IdempotencyStore(Protocol):
         ...
 
     def abandon(self, claim: IdempotencyClaim, held: HeldTransaction) -> None:
-        """Roll the request's write back and release the key (after a 5xx) for a retry."""
+        """Roll the request's write and its claim back (after a 5xx) for a retry."""
         ...
 
 
@@ -93,9 +98,14 @@ def parse_key(value: str) -> str | None:
     return value
 
 
-def fingerprint(scope: Scope, body: bytes) -> str:
-    """Digest what makes two requests "the same": method, path, query and body."""
-    digest = hashlib.sha256()
+def fingerprint(scope: Scope, body: bytes, secret: bytes) -> str:
+    """Digest what makes two requests "the same": method, path, query and body.
+
+    An HMAC-SHA-256 keyed with ``secret`` (the service's key): a plain hash of a stored
+    sign-up's body would let whoever reads the record test password guesses at one hash
+    each.
+    """
+    digest = hmac.new(secret, digestmod=hashlib.sha256)
     for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode()):
         digest.update(part.encode() + b"\0")
     # The same JSON spelled with other spacing is the same payload; what does not parse
@@ -112,23 +122,30 @@ class IdempotencyMiddleware:
     Args:
         app: The application.
         store: Where keys and responses are kept (blocking calls, run in worker threads).
+        secret: Keys the stored fingerprints (the service's secret key).
     """
 
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, secret: bytes) -> None:
         self.app = app
         self.store = store
+        self.secret = secret
+        self._claiming: CapacityLimiter | None = None
         self._finishing: CapacityLimiter | None = None
 
-    async def _finish(self, function: Callable[[], T]) -> T:
-        # A held transaction (SQLite's write lock, a pooled connection) is finished in a
-        # worker thread of its own limiter: were every default worker thread blocked
-        # claiming a key behind that lock, the one request that can release it would
-        # otherwise wait for a thread until the busy timeout. Shielded: a request
+    async def _in_thread(self, function: Callable[[], T], *, claiming: bool = False) -> T:
+        # The request's held transaction (SQLite's write lock, a pooled connection) is
+        # begun and finished in worker threads of this middleware's own limiters: were
+        # every default worker thread blocked claiming a key (waiting for SQLite's one
+        # writer, or for a duplicate's transaction), the request that can end that wait
+        # would find no thread for its own work. Claims wait in one limiter, commits and
+        # rollbacks (never waiting on another request) in the other. Shielded: a request
         # cancelled (its client gone) must still commit or roll back what it holds.
-        if self._finishing is None:
+        if self._claiming is None or self._finishing is None:
+            self._claiming = CapacityLimiter(_CLAIMING_THREADS)
             self._finishing = CapacityLimiter(_FINISHING_THREADS)
+        limiter = self._claiming if claiming else self._finishing
         with CancelScope(shield=True):
-            result = await to_thread.run_sync(function, limiter=self._finishing)
+            result = await to_thread.run_sync(function, limiter=limiter)
         return result  # noqa: RET504 - outside the scope, which mypy sees may swallow errors
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -152,12 +169,23 @@ class IdempotencyMiddleware:
         message = await receive()  # the body limit middleware hands over the whole body
         body: bytes = message.get("body", b"")
         owner = caller_of(scope).scope
-        print_ = fingerprint(scope, body)
-        claimed = await to_thread.run_sync(self.store.begin, owner, key, print_)
-        if isinstance(claimed, IdempotencyRecord):
-            await self._answer_existing(scope, receive, send, claimed, print_)
-            return
-        await self._run_and_store(scope, message, receive, send, claim=claimed)
+        print_ = fingerprint(scope, body, self.secret)
+        with self.store.hold() as transaction:
+            try:
+                claimed = await self._in_thread(
+                    partial(self.store.begin, transaction, owner, key, print_),
+                    claiming=True,
+                )
+            except BaseException:
+                await self._in_thread(transaction.close)
+                raise
+            if isinstance(claimed, IdempotencyRecord):
+                await self._in_thread(transaction.close)
+                await self._answer_existing(scope, receive, send, claimed, print_)
+                return
+            await self._run_and_store(
+                scope, message, receive, send, claim=claimed, transaction=transaction
+            )
 
     async def _answer_existing(
         self, scope: Scope, receive: Receive, send: Send, record: IdempotencyRecord, print_: str
@@ -179,7 +207,14 @@ class IdempotencyMiddleware:
             await send({"type": "http.response.body", "body": record.body})
 
     async def _run_and_store(
-        self, scope: Scope, first: Message, receive: Receive, send: Send, *, claim: IdempotencyClaim
+        self,
+        scope: Scope,
+        first: Message,
+        receive: Receive,
+        send: Send,
+        *,
+        claim: IdempotencyClaim,
+        transaction: HeldTransaction,
     ) -> None:
         held: list[Message] = []
         handed = False
@@ -196,16 +231,15 @@ class IdempotencyMiddleware:
             # lost it on the way) must find the key done when it retries, not in progress.
             held.append(message)
 
-        with self.store.hold() as transaction:
-            try:
-                await self.app(scope, replay, capture)
-            except BaseException:
-                await self._finish(partial(self.store.abandon, claim, transaction))
-                raise
+        try:
+            await self.app(scope, replay, capture)
+        except BaseException:
+            await self._in_thread(partial(self.store.abandon, claim, transaction))
+            raise
         start = next((m for m in held if m["type"] == "http.response.start"), {})
         status = int(start.get("status", 500))
         if status >= 500:
-            await self._finish(partial(self.store.abandon, claim, transaction))
+            await self._in_thread(partial(self.store.abandon, claim, transaction))
         else:
             headers = [
                 (k.decode("latin-1"), v.decode("latin-1"))
@@ -214,9 +248,8 @@ class IdempotencyMiddleware:
             ]
             body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
             store = partial(self.store.finish, claim, transaction, status, headers, body)
-            if not await self._finish(store):
-                # Taken over after the lease while this one ran: nothing of it was kept;
-                # the retry that took it over has the answer.
+            if not await self._in_thread(store):
+                # The claim was not found in its own transaction: nothing was kept.
                 await send_problem(scope, receive, send, _in_progress())
                 return
         for message in held:

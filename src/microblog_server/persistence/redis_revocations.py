@@ -12,11 +12,16 @@ never hears it. So a node counts as *live* only while its subscription is up; in
 its cache answers nothing (every request checks the database), and when the subscription
 is back it empties its cache before trusting it again. A dead connection is noticed by
 the error it raises, a hung one by a ping that gets no answer within ``PING_SECONDS``.
+
+Anyone who can publish on the channel can send anything: a message that is not one the
+service writes (``token:<64 hex digits>`` or ``user:<id>``) is ignored and logged once
+per process, and nothing a message holds can end the listening thread.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -37,6 +42,8 @@ TIMEOUT = 0.25
 PING_SECONDS = 1.0
 #: Seconds between attempts to subscribe again.
 RECONNECT_SECONDS = 0.5
+#: What the service publishes, and nothing else is acted on.
+_MESSAGE = re.compile(rb"(?:token:(?P<digest>[0-9a-f]{64})|user:(?P<user>[1-9][0-9]{0,18}))")
 
 
 class RedisRevocations:
@@ -57,11 +64,16 @@ class RedisRevocations:
         self._thread: threading.Thread | None = None
         self._publish_failing = False
         self._listen_failing = False
+        self._foreign_logged = False
 
     @property
     def live(self) -> bool:
         """Whether the subscription is up (every announcement is heard)."""
         return self._live.is_set()
+
+    def listening(self) -> bool:
+        """Tell whether the listening thread runs and is subscribed (for ``/health``)."""
+        return self._thread is not None and self._thread.is_alive() and self.live
 
     def announce_token(self, digest: str) -> None:
         """Publish that the token with this SHA-256 digest was revoked."""
@@ -175,13 +187,20 @@ class RedisRevocations:
             elif kind == "message":
                 self._dispatch(message.get("data"), on_token, on_user)
 
-    @staticmethod
     def _dispatch(
-        data: object, on_token: Callable[[str], None], on_user: Callable[[int], None]
+        self, data: object, on_token: Callable[[str], None], on_user: Callable[[int], None]
     ) -> None:
-        text = data.decode() if isinstance(data, bytes) else str(data)
-        kind, _, value = text.partition(":")
-        if kind == "token":
-            on_token(value)
-        elif kind == "user" and value.isdigit():
-            on_user(int(value))
+        matched = _MESSAGE.fullmatch(data) if isinstance(data, bytes) else None
+        if matched is None:
+            if not self._foreign_logged:
+                logger.warning(
+                    "ignored a message on %s that the service did not write (%d bytes); "
+                    "who else can publish there? (logged once)",
+                    self._channel,
+                    len(data) if isinstance(data, bytes) else -1,
+                )
+            self._foreign_logged = True
+        elif matched["digest"] is not None:
+            on_token(matched["digest"].decode("ascii"))
+        else:
+            on_user(int(matched["user"]))

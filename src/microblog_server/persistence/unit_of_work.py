@@ -16,7 +16,7 @@ from microblog_server.persistence.repositories import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 __all__ = ["SqlAlchemyUnitOfWork"]
 
@@ -95,3 +95,7 @@ class SqlAlchemyUnitOfWork:
     def rollback(self) -> None:
         """Roll the transaction back."""
         self.session.rollback()
+
+    def savepoint(self) -> SessionTransaction:
+        """Begin a savepoint (``SAVEPOINT``); its ``rollback()`` undoes what followed it."""
+        return self.session.begin_nested()

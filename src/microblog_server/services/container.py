@@ -51,6 +51,8 @@ class Services:
         check_database: Tells whether the database answers (for ``/health``).
         check_redis: Tells whether the shared state (Redis) answers; ``None`` when the
             service shares none.
+        check_revocations: Tells whether this process hears the other nodes' token
+            revocations (its listener is subscribed); ``None`` without Redis.
         close: Releases the database connections.
         unavailable: The storage's exceptions that mean it is unreachable (a 503).
     """
@@ -67,6 +69,7 @@ class Services:
     clock: Clock
     check_database: Callable[[], bool] = field(default=_always_ok)
     check_redis: Callable[[], bool] | None = None
+    check_revocations: Callable[[], bool] | None = None
     close: Callable[[], None] = field(default=_nothing)
     unavailable: tuple[type[Exception], ...] = ()
 
@@ -81,6 +84,7 @@ def wire_services(
     unavailable: tuple[type[Exception], ...] = (),
     revocations: Revocations | None = None,
     check_redis: Callable[[], bool] | None = None,
+    check_revocations: Callable[[], bool] | None = None,
 ) -> Services:
     """Build every service over one unit-of-work factory.
 
@@ -93,6 +97,7 @@ def wire_services(
         unavailable: The storage's exceptions that mean it is unreachable.
         revocations: Shares token revocations with the other nodes (Redis).
         check_redis: Health probe of the shared state.
+        check_revocations: Health probe of the revocation listener.
 
     Returns:
         The services.
@@ -107,9 +112,9 @@ def wire_services(
         limit=settings.password_hash_concurrency,
     )
     tokens = TokenCache(now, seconds=settings.auth_cache_seconds, revocations=revocations)
-    # The services share one factory that can hold a keyed request's transaction; the
-    # idempotency claims themselves must commit at once, on their own.
-    claims_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
+    # The services share one factory that can hold a keyed request's transaction (whose
+    # first write is the key's claim); the purge of old records runs on its own.
+    plain_factory, uow_factory = uow_factory, HoldingUnitOfWorkFactory(uow_factory)
     return Services(
         settings=settings,
         users=UserService(uow_factory, passwords, now, tokens=tokens),
@@ -125,17 +130,17 @@ def wire_services(
             tokens=tokens,
         ),
         idempotency=IdempotencyService(
-            claims_factory,
+            plain_factory,
             uow_factory,
             now,
             ttl=settings.idempotency_ttl,
-            lease=settings.idempotency_lease,
         ),
         uow_factory=uow_factory,
         passwords=passwords,
         clock=now,
         check_database=check_database,
         check_redis=check_redis,
+        check_revocations=check_revocations,
         close=close,
         unavailable=unavailable,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -29,12 +29,15 @@ if TYPE_CHECKING:
         IdempotencyRepository,
         MicropostRepository,
         RevokedTokenRepository,
+        Savepoint,
         UnitOfWork,
         UnitOfWorkFactory,
         UserRepository,
     )
 
 __all__ = ["HeldTransaction", "HoldingUnitOfWorkFactory"]
+
+T = TypeVar("T")
 
 _held: ContextVar[HeldTransaction | None] = ContextVar("microblog_held_transaction", default=None)
 
@@ -51,6 +54,7 @@ class HeldTransaction:
     def __init__(self, factory: UnitOfWorkFactory) -> None:
         self._factory = factory
         self._uow: UnitOfWork | None = None
+        self._savepoint: Savepoint | None = None
         self.commit_requested = False
 
     def open(self) -> UnitOfWork:
@@ -60,15 +64,34 @@ class HeldTransaction:
             self._uow = uow.__enter__()
         return self._uow
 
+    def claim(self, write: Callable[[UnitOfWork], T]) -> T:
+        """Make ``write`` the transaction's first work, kept until the holder finishes.
+
+        What the services do afterwards is rolled back to this point when a use case
+        fails; ``write`` (an Idempotency-Key's claim) stays, and with it the claim.
+
+        Returns:
+            What ``write`` returned.
+        """
+        uow = self.open()
+        result = write(uow)
+        self._savepoint = uow.savepoint()
+        return result
+
     def request_commit(self) -> None:
         """Mark what the services did so far to be committed with the response."""
         self.commit_requested = True
 
     def rollback(self) -> None:
-        """Discard everything done so far (a use case failed)."""
+        """Discard what the services did so far (a use case failed); a claim stays."""
         self.commit_requested = False
-        if self._uow is not None:
+        if self._uow is None:
+            return
+        if self._savepoint is None:
             self._uow.rollback()
+        else:
+            self._savepoint.rollback()
+            self._savepoint = self._uow.savepoint()
 
     def commit_with(self, write: Callable[[UnitOfWork], bool]) -> bool:
         """Add a last write (the stored response) and commit it with the rest, atomically.
@@ -83,7 +106,7 @@ class HeldTransaction:
         uow = self.open()
         try:
             if not self.commit_requested:
-                uow.rollback()  # only what a use case committed is kept
+                self.rollback()  # only what a use case committed is kept
             if not write(uow):
                 uow.rollback()
                 return False
@@ -95,6 +118,7 @@ class HeldTransaction:
     def close(self) -> None:
         """Roll back whatever was not committed and release the connection."""
         uow, self._uow = self._uow, None
+        self._savepoint = None
         self.commit_requested = False
         if uow is not None:
             uow.__exit__(None, None, None)
@@ -153,6 +177,10 @@ class _HeldView:
 
     def rollback(self) -> None:
         self._held.rollback()
+
+    def savepoint(self) -> Savepoint:
+        """A savepoint inside the held transaction."""
+        return self._held.open().savepoint()
 
 
 class HoldingUnitOfWorkFactory:

@@ -24,14 +24,12 @@ __all__ = ["IdempotencyClaim", "IdempotencyService"]
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyClaim:
-    """The right to run the request of (scope, key), held until the lease runs out.
+    """The right to run the request of (scope, key), held by the request's own transaction.
 
     Attributes:
         scope: The caller.
         key: The Idempotency-Key.
-        claimed_at: When this claim was taken: also the fencing token, since a later
-            claim of the same key (a takeover) is always taken at a later time; only the
-            current claim can store a response or release the key.
+        claimed_at: When this claim was taken (the record's ``created_at``).
     """
 
     scope: str
@@ -42,21 +40,27 @@ class IdempotencyClaim:
 class IdempotencyService:
     """Records requests sent with an Idempotency-Key and their responses.
 
-    :meth:`begin` claims a key (its own transaction, committed at once, so another request
-    sees the claim while the first runs) or returns the record that holds it: the API
-    layer then replays it (``done``), answers 409 (``in_progress``) or 422 (another
-    fingerprint). A claim in progress for longer than the lease is abandoned (its
-    process died: a request never runs that long) and the next request with that key and
-    fingerprint takes it over. The claimed request runs inside :meth:`hold`, and its
-    write commits in one transaction with the stored response (:meth:`finish`), so a
-    takeover finds either nothing done or the response to replay, never a write alone.
+    A keyed request runs in one held transaction (:meth:`hold`), and its claim is the
+    first write of that transaction (:meth:`begin`): an uncommitted record "in progress".
+    The request's own writes follow it, and :meth:`finish` stores the response and
+    commits it all at once. So the claim lives exactly as long as the transaction:
+
+    - a duplicate that arrives meanwhile waits for it, since the database makes a second
+      insert of the same key wait for the first transaction's end (PostgreSQL, for at
+      most ``wait`` seconds, then it is told the key is in progress; SQLite lets one
+      writer in at a time, so the duplicate waits to begin, for the busy timeout);
+      then it finds the stored response to replay, or, rolled back, nothing: it runs;
+    - a process that dies mid-request takes its claim with it: the database rolls its
+      transaction back when the connection drops (SQLite's lock goes with the process),
+      so a retry on another node proceeds at once. There is no lease to wait out, and
+      none to set.
 
     Args:
-        uow_factory: Opens the claim's own units of work (never a held one).
+        uow_factory: Opens plain units of work (never a held one), for the purge.
         holding: The services' unit-of-work factory, whose :meth:`hold` spans a request.
         clock: The time source.
         ttl: Seconds a record is kept.
-        lease: Seconds a claim in progress holds its key.
+        wait: Seconds a duplicate waits for the transaction holding its key (PostgreSQL).
     """
 
     def __init__(
@@ -66,60 +70,56 @@ class IdempotencyService:
         clock: Clock,
         *,
         ttl: int = 86400,
-        lease: float = 30.0,
+        wait: float = 5.0,
     ) -> None:
         self._uow_factory = uow_factory
         self._holding = holding
         self._clock = clock
         self._ttl = timedelta(seconds=ttl)
-        self._lease = timedelta(seconds=lease)
+        self._wait = wait
 
-    def begin(self, scope: str, key: str, fingerprint: str) -> IdempotencyClaim | IdempotencyRecord:
-        """Claim (scope, key) for a request about to run.
+    def begin(
+        self, held: HeldTransaction, scope: str, key: str, fingerprint: str
+    ) -> IdempotencyClaim | IdempotencyRecord:
+        """Claim (scope, key) in ``held``, the transaction the request is about to run in.
 
         Args:
+            held: The request's held transaction (from :meth:`hold`).
             scope: The caller (user, or client address when anonymous).
             key: The Idempotency-Key value.
             fingerprint: A digest of the request.
 
         Returns:
-            A claim when the request should run (a new key, an expired record, or an
-            abandoned claim with the same fingerprint), else the record holding the key.
+            A claim when the request should run (a new or expired key), else the record
+            holding the key: done (replay it, or 422 for another fingerprint), or in
+            progress in another transaction still running after the wait (409).
         """
-        for _ in range(3):  # only a record vanishing between two looks makes it go round
-            now = self._clock()
-            with self._uow_factory() as uow:
+        now = self._clock()
+
+        def claim(uow: UnitOfWork) -> IdempotencyClaim | IdempotencyRecord:
+            for _ in range(3):  # only a record vanishing between two looks makes it go round
                 existing = uow.idempotency.get(scope, key)
-                if existing is not None and existing.created_at <= now - self._ttl:
+                # Expired; or committed "in progress" by a version of the service that
+                # committed claims on their own: no transaction holds it now.
+                if existing is not None and (
+                    existing.created_at <= now - self._ttl or existing.state == "in_progress"
+                ):
                     uow.idempotency.delete(scope, key)
                     existing = None
-                if existing is None:
-                    record = IdempotencyRecord(
-                        scope, key, fingerprint, "in_progress", None, [], b"", now
-                    )
-                    claimed = uow.idempotency.try_insert(record)
-                elif self._abandoned(existing, fingerprint, now):
-                    claimed = uow.idempotency.take_over(
-                        scope, key, claimed_at=existing.created_at, now=now
-                    )
-                else:
+                if existing is not None:
                     return existing
-                uow.commit()
-            if claimed:
-                return IdempotencyClaim(scope, key, now)
-            with self._uow_factory(read_only=True) as uow:
-                current = uow.idempotency.get(scope, key)
-            if current is not None:
-                return current
-        msg = f"the Idempotency-Key record of {scope!r} kept changing"
-        raise RuntimeError(msg)
+                record = IdempotencyRecord(
+                    scope, key, fingerprint, "in_progress", None, [], b"", now
+                )
+                claimed = uow.idempotency.claim(record, wait=self._wait)
+                if claimed:
+                    return IdempotencyClaim(scope, key, now)
+                if claimed is None:
+                    return record  # still held by a running transaction: in progress
+            msg = f"the Idempotency-Key record of {scope!r} kept changing"
+            raise RuntimeError(msg)
 
-    def _abandoned(self, record: IdempotencyRecord, fingerprint: str, now: datetime) -> bool:
-        return (
-            record.state == "in_progress"
-            and record.fingerprint == fingerprint
-            and record.created_at <= now - self._lease
-        )
+        return held.claim(claim)
 
     def hold(self) -> AbstractContextManager[HeldTransaction]:
         """Run the claimed request inside this: its units of work become one transaction."""
@@ -136,8 +136,8 @@ class IdempotencyService:
         """Store the final response and commit it with the request's write, atomically.
 
         Returns:
-            ``False`` when the claim was lost (taken over after its lease): then nothing
-            of this request is kept, and the request that took over decides the outcome.
+            ``False`` when the claim was not found in the transaction (it cannot be lost
+            while the transaction lasts): then nothing of this request is kept.
         """
 
         def store(uow: UnitOfWork) -> bool:
@@ -153,11 +153,8 @@ class IdempotencyService:
         return held.commit_with(store)
 
     def abandon(self, claim: IdempotencyClaim, held: HeldTransaction) -> None:
-        """Roll the request's work back and release the key, e.g. after a 5xx, for a retry."""
+        """Roll the request's work and its claim back, e.g. after a 5xx, for a retry."""
         held.close()
-        with self._uow_factory() as uow:
-            uow.idempotency.release(claim.scope, claim.key, claimed_at=claim.claimed_at)
-            uow.commit()
 
     def purge_expired(self) -> int:
         """Forget records older than the time-to-live; return how many."""

@@ -31,6 +31,7 @@ __all__ = [
     "IdempotencyRepository",
     "MicropostRepository",
     "RevokedTokenRepository",
+    "Savepoint",
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRepository",
@@ -175,20 +176,27 @@ class RevokedTokenRepository(Protocol):
 class IdempotencyRepository(Protocol):
     """Stored responses of requests sent with an Idempotency-Key."""
 
-    def try_insert(self, record: IdempotencyRecord) -> bool:
-        """Insert the record unless (scope, key) exists; tell whether it was inserted."""
+    def claim(self, record: IdempotencyRecord, *, wait: float) -> bool | None:
+        """Insert ``record`` (in progress) as this transaction's claim of (scope, key).
+
+        The claim is the uncommitted row itself: another transaction inserting the same
+        (scope, key) waits until this one commits or rolls back (a process that dies
+        takes its claim with it).
+
+        Args:
+            record: The claim.
+            wait: Seconds to wait for another transaction's claim of the same key (where
+                the database waits on it: PostgreSQL; SQLite's one writer at a time
+                waits before the transaction begins).
+
+        Returns:
+            ``True`` when claimed; ``False`` when a record of (scope, key) is committed
+            (read it); ``None`` when another transaction still held it after ``wait``.
+        """
         ...
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         """Return the record of (scope, key), if any."""
-        ...
-
-    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
-        """Claim anew a record in progress since ``claimed_at`` (its claim was abandoned).
-
-        Sets its ``created_at`` to ``now``; ``False`` when the record is no longer in
-        progress since ``claimed_at`` (another request took it over first).
-        """
         ...
 
     def complete(
@@ -201,16 +209,12 @@ class IdempotencyRepository(Protocol):
         headers: list[tuple[str, str]],
         body: bytes,
     ) -> bool:
-        """Store the final response and mark the record done, if still claimed at ``claimed_at``.
+        """Store the final response and mark the record done, if claimed at ``claimed_at``.
 
         Returns:
-            ``False`` when the record is not in progress since ``claimed_at`` (the claim
-            was lost to a takeover): nothing is written then.
+            ``False`` when the record is not in progress since ``claimed_at``: nothing
+            is written then.
         """
-        ...
-
-    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
-        """Forget the record if it is still in progress since ``claimed_at``."""
         ...
 
     def delete(self, scope: str, key: str) -> None:
@@ -272,6 +276,18 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard the changes since the last commit."""
+        ...
+
+    def savepoint(self) -> Savepoint:
+        """Mark this point: :meth:`Savepoint.rollback` discards what was done since only."""
+        ...
+
+
+class Savepoint(Protocol):
+    """A point inside a transaction to roll back to (see :meth:`UnitOfWork.savepoint`)."""
+
+    def rollback(self) -> None:
+        """Discard what was done since the savepoint; what came before it stays."""
         ...
 
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+from datetime import UTC, datetime
 from typing import Any, cast
 
+import pytest
 from fastapi.testclient import TestClient
 
 from microblog_server.api.idempotency import fingerprint
 from microblog_server.bootstrap import build_services, create_app
+from microblog_server.domain import IdempotencyRecord
 from microblog_server.settings import Settings
 
 from .test_errors import assert_problem
 
 COLLECTION = "/api/v1/users/dana/collection"
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_a_retry_with_the_same_key_replays_the_first_response(
@@ -52,18 +58,45 @@ def test_the_same_key_with_another_payload_is_422(client: TestClient, dana: dict
     assert_problem(response, 422, "idempotency_key_reused")
 
 
-def test_the_same_key_while_the_first_runs_is_409(client: TestClient, dana: dict[str, str]) -> None:
+def test_the_same_key_while_the_first_runs_past_the_wait_is_409(
+    client: TestClient, dana: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a duplicate hears when the first request's transaction still holds the key
+    # after the wait (tests/server/persistence: the database makes it wait).
     services = client.app.state.services  # type: ignore[attr-defined]
-    request = {"method": "POST", "path": COLLECTION, "query_string": b""}
-    # dana is the first user of a fresh database: her scope is user:1
-    services.idempotency.begin("user:1", "running", fingerprint(request, b'{"text":"once"}'))
 
+    def still_running(held: object, scope: str, key: str, print_: str) -> IdempotencyRecord:
+        return IdempotencyRecord(scope, key, print_, "in_progress", None, [], b"", NOW)
+
+    monkeypatch.setattr(services.idempotency, "begin", still_running)
     response = client.post(
         COLLECTION, json={"text": "once"}, headers={**dana, "Idempotency-Key": "running"}
     )
 
     assert_problem(response, 409, "idempotency_in_progress")
     assert response.headers["Retry-After"] == "1"
+
+
+def test_the_stored_fingerprint_is_keyed_with_the_services_secret(
+    client: TestClient, dana: dict[str, str]
+) -> None:
+    # A sign-up's stored record must not let its reader test password guesses with one
+    # plain SHA-256 each.
+    body = {"username": "eve", "password": "correct horse battery"}
+    created = client.post("/api/v1/users", json=body, headers={"Idempotency-Key": "signup"})
+    assert created.status_code == 201
+    services = client.app.state.services  # type: ignore[attr-defined]
+    with services.uow_factory(read_only=True) as uow:
+        stored = uow.idempotency.get("address:testclient", "signup")
+    assert stored is not None
+
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    plain = hashlib.sha256(b"POST\0/api/v1/users\0\0" + canonical).hexdigest()
+    assert stored.fingerprint != plain
+    scope = {"method": "POST", "path": "/api/v1/users", "query_string": b""}
+    secret = client.app.state.settings.resolved_secret_key().encode()  # type: ignore[attr-defined]
+    assert stored.fingerprint == fingerprint(scope, canonical, secret)
+    assert stored.fingerprint != fingerprint(scope, canonical, b"another secret")
 
 
 def test_keys_are_scoped_per_caller(

@@ -203,3 +203,22 @@ def test_past_the_concurrency_limit_serve_answers_503_at_once(tmp_path: Path) ->
 
     assert over.startswith(b"HTTP/1.1 503")
     assert under.startswith(b"HTTP/1.1 200")
+
+
+def test_content_length_with_transfer_encoding_is_400_and_the_connection_closes(
+    tmp_path: Path,
+) -> None:
+    # RFC 9112 6.1: a message with both may be a smuggling attempt; the server must close
+    # the connection after answering. A second request pipelined behind it is never read.
+    ambiguous = (
+        b"POST /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 4\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    smuggled = b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with serving(tmp_path) as served:
+        answer = raw_request(served.port, ambiguous + smuggled)
+
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert answer.count(b"HTTP/1.1 ") == 1, answer  # the pipelined request got no answer
+    assert b"connection: close" in answer.split(b"\r\n\r\n", 1)[0].lower()

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
-from threading import Thread
+from threading import Event, Thread
 
 import pytest
 
 from microblog_server.bootstrap import build_services
 from microblog_server.data import DEMO_PASSWORD, seed
-from microblog_server.domain import Keyset, MicropostDraft, NotFound, PageRequest, Unauthenticated
+from microblog_server.domain import (
+    IdempotencyRecord,
+    Keyset,
+    MicropostDraft,
+    NotFound,
+    PageRequest,
+    Unauthenticated,
+)
 from microblog_server.services import Services
 from microblog_server.services.idempotency import IdempotencyClaim
 from microblog_server.settings import Settings
@@ -102,22 +109,93 @@ def test_concurrent_follows_of_the_same_pair_record_one_edge(services: Services)
     assert services.users.get("jaime").followers_count == 1
 
 
+def _request(
+    services: Services, done: Event | None = None, holding: Event | None = None
+) -> IdempotencyClaim | IdempotencyRecord:
+    """Begin a keyed request; if it got the claim, set ``holding``, finish once ``done``."""
+    with services.idempotency.hold() as held:
+        claimed = services.idempotency.begin(held, "user:1", "key", "fingerprint")
+        if isinstance(claimed, IdempotencyRecord):
+            held.close()
+            return claimed
+        if holding is not None:
+            holding.set()
+        if done is not None:
+            assert done.wait(30)
+        services.idempotency.finish(claimed, held, 201, [], b"{}")
+        return claimed
+
+
 def test_concurrent_claims_of_one_idempotency_key_let_one_request_run(
     services: Services,
 ) -> None:
-    outcomes: list[bool] = []
-
-    def claim() -> None:
-        claimed = services.idempotency.begin("user:1", "key", "fingerprint")
-        outcomes.append(isinstance(claimed, IdempotencyClaim))
-
-    threads = [Thread(target=claim) for _ in range(8)]
+    outcomes: list[IdempotencyClaim | IdempotencyRecord] = []
+    threads = [Thread(target=lambda: outcomes.append(_request(services))) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == [False] * 7 + [True]
+    records = [o for o in outcomes if isinstance(o, IdempotencyRecord)]
+    assert len(records) == 7  # one ran
+    # The others waited for the first's transaction and found its stored answer.
+    assert {(r.state, r.status_code) for r in records} == {("done", 201)}
+
+
+def test_a_duplicate_waits_for_the_running_request_and_replays_its_answer(
+    services: Services,
+) -> None:
+    done = Event()
+    first = Thread(target=_request, args=(services, done))
+    first.start()
+    duplicate: list[IdempotencyClaim | IdempotencyRecord] = []
+    second = Thread(target=lambda: duplicate.append(_request(services)))
+    second.start()
+
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first's transaction
+    done.set()
+    first.join(30)
+    second.join(30)
+
+    assert isinstance(duplicate[0], IdempotencyRecord)
+    assert duplicate[0].state == "done"
+
+
+def test_a_request_whose_transaction_ends_without_commit_leaves_its_key_free(
+    services: Services,
+) -> None:
+    # What a process killed mid-request leaves: its transaction is rolled back by the
+    # database, and with it the claim. No lease to wait out: the retry runs at once.
+    with services.idempotency.hold() as held:
+        claimed = services.idempotency.begin(held, "user:1", "key", "fingerprint")
+        assert isinstance(claimed, IdempotencyClaim)
+        held.close()
+
+    assert isinstance(_request(services), IdempotencyClaim)
+
+
+def test_a_duplicate_waits_a_bounded_time_then_hears_in_progress(
+    backend: str, make_database_url: MakeDatabaseUrl
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("SQLite's one writer waits to begin, for the busy timeout")
+    services = build_services(Settings.for_tests(database_url=make_database_url("wait")))
+    services.idempotency._wait = 0.2  # the bound, shortened for the test
+    claimed, done = Event(), Event()
+    first = Thread(target=_request, args=(services, done, claimed))
+    try:
+        first.start()
+        assert claimed.wait(30)
+
+        answer = _request(services)
+
+        assert isinstance(answer, IdempotencyRecord)
+        assert answer.state == "in_progress"
+    finally:
+        done.set()
+        first.join(30)
+        services.close()
 
 
 def test_the_demo_dataset_is_reproducible_and_loaded_once(

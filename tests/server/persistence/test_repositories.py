@@ -304,8 +304,8 @@ def test_idempotency_records_round_trip_and_refuse_duplicates(
 ) -> None:
     record = IdempotencyRecord("user:1", "k", "fp", "in_progress", None, [], b"", T0)
     with uow_factory() as uow:
-        assert uow.idempotency.try_insert(record)
-        assert not uow.idempotency.try_insert(record)
+        assert uow.idempotency.claim(record, wait=1)
+        assert uow.idempotency.claim(record, wait=1) is False
         assert uow.idempotency.complete(
             "user:1",
             "k",
@@ -324,52 +324,39 @@ def test_idempotency_records_round_trip_and_refuse_duplicates(
         assert uow.idempotency.purge_older_than(T0 + timedelta(seconds=1)) == 1
 
 
-def test_an_idempotency_claim_is_taken_over_only_from_the_time_it_was_claimed_at(
-    uow_factory: UnitOfWorkFactory,
-) -> None:
-    later = T0 + timedelta(seconds=31)
-    with uow_factory() as uow:
-        uow.idempotency.try_insert(
-            IdempotencyRecord("user:1", "k", "fp", "in_progress", None, [], b"", T0)
-        )
-        uow.commit()
-
-    with uow_factory() as uow:
-        assert uow.idempotency.take_over("user:1", "k", claimed_at=T0, now=later)
-        assert not uow.idempotency.take_over("user:1", "k", claimed_at=T0, now=later)
-        uow.commit()
-    with uow_factory() as uow:
-        stale = uow.idempotency.complete(
-            "user:1", "k", claimed_at=T0, status_code=201, headers=[], body=b"old"
-        )
-        uow.idempotency.release("user:1", "k", claimed_at=T0)  # not the current claim
-        current = uow.idempotency.complete(
-            "user:1", "k", claimed_at=later, status_code=201, headers=[], body=b"new"
-        )
-        uow.commit()
-    with uow_factory() as uow:
-        stored = uow.idempotency.get("user:1", "k")
-        done_take_over = uow.idempotency.take_over("user:1", "k", claimed_at=later, now=later)
-
-    assert (stale, current, done_take_over) == (False, True, False)
-    assert stored is not None
-    assert (stored.state, stored.body, stored.created_at) == ("done", b"new", later)
-
-
-def test_an_idempotency_claim_is_released_only_by_its_own_claim_time(
+def test_an_idempotency_claim_is_completed_only_at_its_own_claim_time(
     uow_factory: UnitOfWorkFactory,
 ) -> None:
     with uow_factory() as uow:
-        uow.idempotency.try_insert(
-            IdempotencyRecord("user:1", "k", "fp", "in_progress", None, [], b"", T0)
+        claim = IdempotencyRecord("user:1", "k", "fp", "in_progress", None, [], b"", T0)
+        assert uow.idempotency.claim(claim, wait=1)
+        other = uow.idempotency.complete(
+            "user:1",
+            "k",
+            claimed_at=T0 + timedelta(seconds=1),
+            status_code=201,
+            headers=[],
+            body=b"",
         )
-        uow.idempotency.release("user:1", "k", claimed_at=T0 + timedelta(seconds=1))
-        kept = uow.idempotency.get("user:1", "k")
-        uow.idempotency.release("user:1", "k", claimed_at=T0)
-        gone = uow.idempotency.get("user:1", "k")
+        own = uow.idempotency.complete(
+            "user:1", "k", claimed_at=T0, status_code=201, headers=[], body=b""
+        )
 
-    assert kept is not None
-    assert gone is None
+    assert (other, own) == (False, True)
+
+
+def test_a_savepoint_rolls_back_what_followed_it_only(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        claim = IdempotencyRecord("user:1", "k", "fp", "in_progress", None, [], b"", T0)
+        uow.idempotency.claim(claim, wait=1)
+        savepoint = uow.savepoint()
+        uow.users.add(username="ghost", display_name="", bio="", password_hash="h", created_at=T0)
+        savepoint.rollback()
+        uow.commit()
+
+    with uow_factory() as uow:
+        assert uow.idempotency.get("user:1", "k") is not None
+        assert uow.users.get_by_username("ghost") is None
 
 
 def test_a_user_update_stores_the_token_cut_off_of_a_password_change(

@@ -306,7 +306,7 @@ class FakeIdempotencyRepository:
     def __init__(self, state: FakeState) -> None:
         self.state = state
 
-    def try_insert(self, record: IdempotencyRecord) -> bool:
+    def claim(self, record: IdempotencyRecord, *, wait: float) -> bool | None:
         if (record.scope, record.key) in self.state.idempotency:
             return False
         self.state.idempotency[record.scope, record.key] = replace(
@@ -322,13 +322,6 @@ class FakeIdempotencyRepository:
         if record is None or record.state != "in_progress" or record.created_at != claimed_at:
             return None
         return record
-
-    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
-        record = self._claimed(scope, key, claimed_at)
-        if record is None:
-            return False
-        self.state.idempotency[scope, key] = replace(record, created_at=_utc(now))
-        return True
 
     def complete(
         self,
@@ -347,10 +340,6 @@ class FakeIdempotencyRepository:
             record, state="done", status_code=status_code, headers=headers, body=body
         )
         return True
-
-    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
-        if self._claimed(scope, key, claimed_at) is not None:
-            del self.state.idempotency[scope, key]
 
     def delete(self, scope: str, key: str) -> None:
         self.state.idempotency.pop((scope, key), None)
@@ -399,6 +388,20 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._bind(copy.deepcopy(self.database.state))
+
+    def savepoint(self) -> FakeSavepoint:
+        return FakeSavepoint(self, copy.deepcopy(self.state))
+
+
+class FakeSavepoint:
+    """Restores the unit of work's state as it was when the savepoint was taken."""
+
+    def __init__(self, uow: FakeUnitOfWork, state: FakeState) -> None:
+        self.uow = uow
+        self.state = state
+
+    def rollback(self) -> None:
+        self.uow._bind(copy.deepcopy(self.state))
 
 
 class FakeClock:

@@ -85,3 +85,22 @@ def test_the_auth_cache_seconds_may_be_0_to_60(seconds: float) -> None:
 def test_the_auth_cache_seconds_outside_0_to_60_are_refused(seconds: float) -> None:
     with pytest.raises(ValidationError, match="auth_cache_seconds"):
         Settings(auth_cache_seconds=seconds)
+
+
+def test_trusted_proxies_are_networks_from_a_comma_separated_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MICROBLOG_TRUSTED_PROXIES", "10.0.0.5, 192.168.1.0/24,::1")
+
+    assert Settings().trusted_proxies == ["10.0.0.5/32", "192.168.1.0/24", "::1/128"]
+
+
+def test_no_proxy_is_trusted_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MICROBLOG_TRUSTED_PROXIES", raising=False)
+
+    assert Settings().trusted_proxies == []
+
+
+def test_a_trusted_proxy_that_is_not_an_address_is_refused() -> None:
+    with pytest.raises(ValidationError, match="MICROBLOG_TRUSTED_PROXIES"):
+        Settings(trusted_proxies="loadbalancer.internal")

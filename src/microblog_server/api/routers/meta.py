@@ -37,7 +37,8 @@ async def health(services: ServicesDep, request: Request) -> HealthResponse:
 
     Without the database the node cannot serve: ``fail``, so a load balancer takes it
     out. Without Redis it still serves, each node on its own (rate limits per node, every
-    token checked in the database): ``warn``, and it stays in.
+    token checked in the database): ``warn``, and it stays in. ``revocations:listener``
+    says whether the node hears the others' token revocations (``warn`` while not).
     """
     database = await _probe(services.check_database)
     if database["status"] == "pass":
@@ -51,6 +52,13 @@ async def health(services: ServicesDep, request: Request) -> HealthResponse:
             redis["output"] = REDIS_FALLBACK
             status = "warn" if status == "pass" else status
         checks["redis:responseTime"] = [redis]
+    if services.check_revocations is not None:
+        listener = await _probe(services.check_revocations)
+        if listener["status"] != "pass":
+            listener["status"] = "warn"
+            listener["output"] = LISTENER_DOWN
+            status = "warn" if status == "pass" else status
+        checks["revocations:listener"] = [listener]
     body = Health(status=status, checks=checks)
     headers = {"Cache-Control": "no-store"}
     if status == "fail":
@@ -65,6 +73,13 @@ async def health(services: ServicesDep, request: Request) -> HealthResponse:
 #: What a node does while Redis does not answer (docs/deployment.md).
 REDIS_FALLBACK = (
     "Redis does not answer: rate limits count per node, and every token is checked in the database"
+)
+
+
+#: What a node does while it does not hear the other nodes' revocations.
+LISTENER_DOWN = (
+    "not subscribed to the revocations of the other nodes: every token is checked in the "
+    "database until the subscription is back"
 )
 
 

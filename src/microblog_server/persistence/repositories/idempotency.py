@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from microblog_server.domain import IdempotencyRecord
 from microblog_server.persistence.models import IdempotencyKeyRow
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from microblog_server.domain import IdempotencyState
 
 __all__ = ["SqlAlchemyIdempotencyRepository"]
+
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 
 
 def _claimed(scope: str, key: str, claimed_at: datetime) -> tuple[ColumnElement[bool], ...]:
@@ -35,8 +37,8 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
 
     row_type = IdempotencyKeyRow
 
-    def try_insert(self, record: IdempotencyRecord) -> bool:
-        """Insert the record unless (scope, key) exists."""
+    def claim(self, record: IdempotencyRecord, *, wait: float) -> bool | None:
+        """Insert the record as this transaction's claim (see the port for the contract)."""
         row = IdempotencyKeyRow(
             scope=record.scope,
             key=record.key,
@@ -47,12 +49,28 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
             body=record.body,
             created_at=record.created_at,
         )
+        # PostgreSQL makes an INSERT of a key another transaction inserted wait for that
+        # transaction's end; lock_timeout bounds the wait, for this statement only.
+        previous = None
+        if self.session.get_bind().dialect.name == "postgresql":
+            previous = self.session.scalar(select(func.current_setting("lock_timeout")))
+            self._lock_timeout(f"{max(1, round(wait * 1000))}ms")
+        claimed: bool | None = True
         try:
             with self.session.begin_nested():
                 self.session.add(row)
         except IntegrityError:
-            return False
-        return True
+            claimed = False
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise  # the database is gone: the transaction with it, nothing to restore
+            claimed = None
+        if previous is not None:
+            self._lock_timeout(previous)
+        return claimed
+
+    def _lock_timeout(self, value: str) -> None:
+        self.session.execute(select(func.set_config("lock_timeout", value, True)))  # noqa: FBT003
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         """Return the record of (scope, key), if any."""
@@ -70,10 +88,6 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
             body=row.body,
             created_at=row.created_at,
         )
-
-    def take_over(self, scope: str, key: str, *, claimed_at: datetime, now: datetime) -> bool:
-        """Claim anew a record in progress since ``claimed_at`` (compare-and-set on the time)."""
-        return self._update_claimed(scope, key, claimed_at, created_at=now)
 
     def complete(
         self,
@@ -95,11 +109,6 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
             headers=[list(pair) for pair in headers],
             body=body,
         )
-
-    def release(self, scope: str, key: str, *, claimed_at: datetime) -> None:
-        """Forget the record if it is still in progress since ``claimed_at``."""
-        self.session.execute(delete(IdempotencyKeyRow).where(*_claimed(scope, key, claimed_at)))
-        self.session.expire_all()
 
     def _update_claimed(self, scope: str, key: str, claimed_at: datetime, **values: object) -> bool:
         # One conditional UPDATE: on PostgreSQL two racing transactions cannot both match,
