@@ -40,7 +40,7 @@ def test_a_password_change_revokes_every_other_token_of_the_user(
 
     changed = http.patch(
         f"{server.url}/api/v1/users/{name}",
-        json={"password": NEW_PASSWORD},
+        json={"password": NEW_PASSWORD, "current_password": password},
         headers={"Authorization": f"Bearer {changer}"},
         timeout=5,
     )
@@ -74,7 +74,7 @@ def test_the_sdk_goes_on_with_its_token_after_set_password(
     name, password = server.create_user(new_username())
     elsewhere = server.token_for(name, password)
     with microblog.Client(server.url, username=name, password=password) as client:
-        client.me().set_password(NEW_PASSWORD)
+        client.me().set_password(NEW_PASSWORD, current_password=password)
 
         assert client.me().username == name
     assert me(server, http, elsewhere) == 401

@@ -233,7 +233,7 @@ def test_set_password_then_log_in_with_the_new_one(
 ) -> None:
     name, password = server.create_user(new_username(), password="the old password")
     with microblog.Client(server.url, username=name, password=password) as client:
-        client.me().set_password("the new password")
+        client.me().set_password("the new password", current_password=password)
     with microblog.Client(server.url, username=name, password="the new password") as client:
         assert client.me().username == name
     with pytest.raises(microblog.AuthenticationError):

@@ -28,7 +28,9 @@ from microblog_server.domain import (
     InvalidInput,
     NotFound,
     PreconditionFailed,
+    ReauthenticationRequired,
     Unauthenticated,
+    WrongPassword,
 )
 
 if TYPE_CHECKING:
@@ -38,13 +40,22 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["WWW_AUTHENTICATE", "install_handlers", "pointer_errors", "problem_from_domain"]
+__all__ = [
+    "WWW_AUTHENTICATE",
+    "install_handlers",
+    "pointer_errors",
+    "problem_from_domain",
+    "step_up_challenge",
+]
 
 logger = logging.getLogger("microblog_server.api")
 
 WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer realm="microblog"')
 
+# Subclasses before their bases: the first class an error is an instance of wins.
 _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
+    WrongPassword: (403, "wrong_password"),
+    ReauthenticationRequired: (401, "reauthentication_required"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
     Forbidden: (403, "forbidden"),
@@ -68,6 +79,14 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+def step_up_challenge(max_age: int) -> tuple[str, str]:
+    """The RFC 9470 challenge: a login no older than ``max_age`` seconds is needed."""
+    return (
+        "WWW-Authenticate",
+        f'Bearer error="insufficient_user_authentication", max_age={max_age}',
+    )
 
 
 def _escape(part: object) -> str:
@@ -109,6 +128,8 @@ def problem_from_domain(error: DomainError) -> ProblemError:
             headers: tuple[tuple[str, str], ...] = (WWW_AUTHENTICATE,) if status == 401 else ()
             if isinstance(error, Busy):
                 headers = (("Retry-After", str(error.retry_after)),)
+            if isinstance(error, ReauthenticationRequired):
+                headers = (step_up_challenge(error.max_age),)
             return ProblemError(status, code, error.detail, headers=headers)
     return ProblemError(500, "internal_error", "")
 

@@ -120,7 +120,15 @@ class UserPatchIn(BaseModel):
         default=None, max_length=500, pattern=NO_NUL, description="null: unchanged"
     )
     password: str | None = Field(
-        default=None, min_length=8, max_length=128, description="null: unchanged"
+        default=None,
+        min_length=8,
+        max_length=128,
+        description="null: unchanged; a new one needs `current_password`",
+    )
+    current_password: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The password now, required with `password` (wrong: 403 wrong_password)",
     )
 
 

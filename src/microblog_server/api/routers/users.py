@@ -134,7 +134,9 @@ def edit_user(
 ) -> PlainResponse:
     """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent).
 
-    A password change revokes every other token of the caller; this request's keeps working.
+    A new ``password`` needs the ``current_password`` too (missing: 422; wrong: 403
+    ``wrong_password``). A password change revokes every other token of the caller; this
+    request's keeps working.
     """
     view = services.users.update(
         user,
@@ -142,6 +144,7 @@ def edit_user(
         display_name=UNSET if body.display_name is None else body.display_name,
         bio=UNSET if body.bio is None else body.bio,
         password=UNSET if body.password is None else body.password,
+        current_password=UNSET if body.current_password is None else body.current_password,
         expected_versions=expected_versions(if_match),
         keep_token=caller_of(request.scope).token,
     )
@@ -154,15 +157,31 @@ def edit_user(
     "/users/{username}",
     status_code=204,
     summary="Delete one's account",
-    responses=problems(403, 404, 412),
+    responses=problems(403, 404, 412)
+    | {
+        401: {
+            "description": "Missing, expired, revoked or forged token; or, code "
+            "`reauthentication_required`, a login older than 10 minutes: log in again and "
+            'repeat (`WWW-Authenticate: Bearer error="insufficient_user_authentication", '
+            "max_age=600`, RFC 9470)"
+        }
+    },
 )
 def delete_user(
     *,
+    request: Request,
     username: str,
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Delete the caller's account, microposts and follows; their tokens stop working."""
+    """Delete the caller's account, microposts and follows; their tokens stop working.
+
+    The token must come from a password login within the last 10 minutes: a stolen
+    token alone cannot delete the account.
+    """
+    token = caller_of(request.scope).token
+    assert token is not None  # CurrentUser found a user, so a token was sent
+    services.auth.require_recent_login(token)
     services.users.delete(user, username, expected_versions=expected_versions(if_match))
     return PlainResponse(status_code=204)
