@@ -5,7 +5,7 @@ from threading import Thread
 import pytest
 
 from microblog_server.bootstrap import build_services
-from microblog_server.data import DEMO_PASSWORD, seed
+from microblog_server.data import DEMO_PASSWORD, DEMO_USERS, seed
 from microblog_server.domain import Keyset, MicropostDraft, NotFound, PageRequest, Unauthenticated
 from microblog_server.services import Services
 from microblog_server.services.idempotency import IdempotencyClaim
@@ -134,8 +134,8 @@ def test_the_demo_dataset_is_reproducible_and_loaded_once(
             assert services.auth.login("dana", DEMO_PASSWORD).access_token
         finally:
             services.close()
-        assert (summary.users, summary.microposts) == (36, 2000)
-        assert summary.follows > 36
+        assert (summary.users, summary.microposts) == (DEMO_USERS, 2000)
+        assert summary.follows > DEMO_USERS
         assert again.skipped is True
 
     assert texts[0] == texts[1]
