@@ -35,8 +35,30 @@ OPENAPI_URL = "/api/v1/openapi.json"
 DESCRIPTION = """\
 The microblog REST API v1: users, microposts of up to 255 characters, following,
 timelines and search. Errors are RFC 9457 problem details; lists are keyset-paginated
-with opaque cursors; writes honour `If-Match` and `Idempotency-Key`.
+with opaque cursors; writes honour `If-Match` and `Idempotency-Key`. Start at `/`: it
+links to everything else.
 """
+
+#: Every tag an operation carries, defined with what it groups.
+TAGS = [
+    {"name": "auth", "description": "Log in (OAuth 2 password grant) and log out"},
+    {
+        "name": "users",
+        "description": "Sign-up, the caller, profiles, password changes and account deletion",
+    },
+    {
+        "name": "microposts",
+        "description": "A user's collection of microposts, timelines and search",
+    },
+    {"name": "follows", "description": "Whom a user follows, and who follows them"},
+    {"name": "service", "description": "The root's links, health and version"},
+]
+
+#: Who answers for the API (``info.contact``).
+CONTACT = {"name": "The microblog project", "url": "https://microblog.readthedocs.io"}
+
+#: Relative: the service that serves the document is the one it describes.
+SERVERS = [{"url": "/", "description": "The service serving this document"}]
 
 
 def build_app(
@@ -65,6 +87,9 @@ def build_app(
         title="microblog",
         version=package_version(),
         description=DESCRIPTION,
+        openapi_tags=TAGS,
+        contact=CONTACT,
+        servers=SERVERS,
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,

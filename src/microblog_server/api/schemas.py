@@ -312,6 +312,41 @@ class Liveness(BaseModel):
     status: Literal["pass"] = "pass"
 
 
+_ROOT_LINKS_EXAMPLE = {
+    "users": "http://127.0.0.1:8000/api/v1/users",
+    "me": "http://127.0.0.1:8000/api/v1/me",
+    "search": "http://127.0.0.1:8000/api/v1/search",
+    "token": "http://127.0.0.1:8000/api/v1/token",
+    "openapi": "http://127.0.0.1:8000/api/v1/openapi.json",
+    "docs": "http://127.0.0.1:8000/docs",
+    "health": "http://127.0.0.1:8000/health",
+    "version": "http://127.0.0.1:8000/api/version",
+}
+
+
+class RootLinks(BaseModel):
+    """Where to go from the root: absolute URLs."""
+
+    model_config = _example(_ROOT_LINKS_EXAMPLE)
+
+    users: str = Field(description="The users (sign up with POST)")
+    me: str = Field(description="The caller (needs a token)")
+    search: str = Field(description="Search microposts (`?text=`)")
+    token: str = Field(description="Log in (POST, OAuth 2 password grant), log out (DELETE)")
+    openapi: str = Field(description="This API's OpenAPI 3.1 document")
+    docs: str = Field(description="Swagger UI")
+    health: str = Field(description="Health, with the database")
+    version: str = Field(description="The service's version")
+
+
+class RootOut(BaseModel):
+    """The API's entry point: links to everything else."""
+
+    model_config = _example({"links": _ROOT_LINKS_EXAMPLE})
+
+    links: RootLinks
+
+
 class VersionOut(BaseModel):
     """The package version and the API versions served."""
 

@@ -62,6 +62,7 @@ def _item(
     response_model=MicropostPage,
     summary="A user's microposts",
     responses=problems(400, 404),
+    operation_id="listUserMicroposts",
 )
 def list_collection(
     *,
@@ -82,6 +83,7 @@ def list_collection(
     response_model=MicropostOut,
     summary="Post a micropost",
     responses=problems(403, 404),
+    operation_id="createMicropost",
 )
 def create_micropost(
     *,
@@ -103,6 +105,7 @@ def create_micropost(
     response_model=BatchOut,
     summary="Post 1-100 microposts at once",
     responses=problems(403, 404),
+    operation_id="createMicropostBatch",
 )
 def create_batch(
     *,
@@ -127,7 +130,11 @@ def create_batch(
 
 
 @router.get(
-    ITEM, response_model=MicropostOut, summary="One micropost", responses=problems(304, 404)
+    ITEM,
+    response_model=MicropostOut,
+    summary="One micropost",
+    responses=problems(304, 404),
+    operation_id="getMicropost",
 )
 def get_micropost(
     *,
@@ -147,6 +154,7 @@ def get_micropost(
     response_model=MicropostOut,
     summary="Replace a micropost",
     responses=problems(403, 404, 412),
+    operation_id="replaceMicropost",
 )
 def replace_micropost(
     *,
@@ -175,6 +183,7 @@ def replace_micropost(
     response_model=MicropostOut,
     summary="Edit a micropost",
     responses=problems(403, 404, 412),
+    operation_id="updateMicropost",
 )
 def edit_micropost(
     *,
@@ -199,7 +208,11 @@ def edit_micropost(
 
 
 @router.delete(
-    ITEM, status_code=204, summary="Delete a micropost", responses=problems(403, 404, 412)
+    ITEM,
+    status_code=204,
+    summary="Delete a micropost",
+    responses=problems(403, 404, 412),
+    operation_id="deleteMicropost",
 )
 def delete_micropost(
     *,
@@ -221,6 +234,7 @@ def delete_micropost(
     response_model=MicropostOut,
     summary="A micropost by id",
     responses=problems(304, 404),
+    operation_id="getMicropostById",
 )
 def get_micropost_by_id(
     *,

@@ -33,6 +33,7 @@ router = APIRouter(tags=["users"])
     response_model=UserOut,
     summary="Sign up",
     responses=problems(409),
+    operation_id="createUser",
 )
 def sign_up(
     *,
@@ -56,7 +57,13 @@ def sign_up(
     )
 
 
-@router.get("/users", response_model=UserPage, summary="List users", responses=problems(400))
+@router.get(
+    "/users",
+    response_model=UserPage,
+    summary="List users",
+    responses=problems(400),
+    operation_id="listUsers",
+)
 def list_users(
     *,
     user: CurrentUser,
@@ -72,7 +79,13 @@ def list_users(
     return page.envelope(result, lambda v: present_user(v, links))
 
 
-@router.get("/me", response_model=UserOut, summary="The caller", responses=problems(304))
+@router.get(
+    "/me",
+    response_model=UserOut,
+    summary="The caller",
+    responses=problems(304),
+    operation_id="getMe",
+)
 def me(
     *,
     user: CurrentUser,
@@ -96,6 +109,7 @@ def me(
     response_model=UserOut,
     summary="One user",
     responses=problems(304, 404),
+    operation_id="getUser",
 )
 def get_user(
     *,
@@ -121,6 +135,7 @@ def get_user(
     response_model=UserOut,
     summary="Edit one's profile",
     responses=problems(403, 404, 412),
+    operation_id="updateUser",
 )
 def edit_user(
     *,
@@ -166,6 +181,7 @@ def edit_user(
             "max_age=600`, RFC 9470)"
         }
     },
+    operation_id="deleteUser",
 )
 def delete_user(
     *,
