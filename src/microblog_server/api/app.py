@@ -104,9 +104,10 @@ def build_app(
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
-    # Before the handlers: they and the middleware below log an outage in one place.
+    # The edge (below) answers an unreachable storage and logs the outage; /health tells
+    # the same log when the database answers again.
     app.state.outage = OutageLog()
-    install_handlers(app, unavailable=services.unavailable)
+    install_handlers(app)
 
     limits = RateLimits(
         user=parse_quota(settings.rate_limit),
@@ -125,8 +126,8 @@ def build_app(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
     # Outermost: the request id, the access log and the security headers reach every
-    # response, the 400 for a foreign Host and the 503 for an outage (an error of the token
-    # check or the Idempotency-Key store, inside it) included.
+    # response, the 400 for a foreign Host and the 503 for an outage included: the one
+    # place that answers the storage's "unreachable" errors, from a route or a middleware.
     app.add_middleware(
         EdgeMiddleware,
         hosts=HostPolicy(settings.public_base_url, settings.allowed_hosts),

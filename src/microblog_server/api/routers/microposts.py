@@ -29,7 +29,8 @@ from microblog_server.api.schemas import (
     MicropostPatchIn,
     MicropostPutIn,
 )
-from microblog_server.domain import UNSET, Micropost, MicropostDraft
+from microblog_server.domain import UNSET, Micropost, MicropostDraft, User
+from microblog_server.services import Services
 from microblog_server.services.microposts import MAX_BATCH
 
 __all__ = ["router"]
@@ -149,6 +150,32 @@ def get_micropost(
     return _item(services.microposts.get(username, micropost_id), links, if_none_match)
 
 
+def _edit(
+    body: MicropostPutIn | MicropostPatchIn,
+    *,
+    username: str,
+    micropost_id: int,
+    user: User,
+    services: Services,
+    links: Links,
+    if_match: str | None,
+) -> PlainResponse:
+    """The one handler of PUT and PATCH.
+
+    A PUT is a PATCH that sets every field: a ``referenced`` it leaves out is cleared.
+    """
+    sets_referenced = isinstance(body, MicropostPutIn) or "referenced" in body.model_fields_set
+    post = services.microposts.update(
+        user,
+        username,
+        micropost_id,
+        text=UNSET if body.text is None else body.text,
+        referenced=body.referenced if sets_referenced else UNSET,
+        expected_versions=expected_versions(if_match),
+    )
+    return _item(post, links)
+
+
 @router.put(
     ITEM,
     response_model=MicropostOut,
@@ -166,16 +193,16 @@ def replace_micropost(
     links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Replace the text and addressee of one's own micropost."""
-    post = services.microposts.replace(
-        user,
-        username,
-        micropost_id,
-        text=body.text,
-        referenced=body.referenced,
-        expected_versions=expected_versions(if_match),
+    """Replace the text and addressee of one's own micropost (both are required)."""
+    return _edit(
+        body,
+        username=username,
+        micropost_id=micropost_id,
+        user=user,
+        services=services,
+        links=links,
+        if_match=if_match,
     )
-    return _item(post, links)
 
 
 @router.patch(
@@ -196,15 +223,15 @@ def edit_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
-    post = services.microposts.update(
-        user,
-        username,
-        micropost_id,
-        text=UNSET if body.text is None else body.text,
-        referenced=body.referenced if "referenced" in body.model_fields_set else UNSET,
-        expected_versions=expected_versions(if_match),
+    return _edit(
+        body,
+        username=username,
+        micropost_id=micropost_id,
+        user=user,
+        services=services,
+        links=links,
+        if_match=if_match,
     )
-    return _item(post, links)
 
 
 @router.delete(
