@@ -25,6 +25,7 @@ from microblog_server.version import package_version
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from microblog_server.api.limiter import FallbackLimiter
     from microblog_server.services import Services
     from microblog_server.settings import Settings
 
@@ -62,13 +63,19 @@ SERVERS = [{"url": "/", "description": "The service serving this document"}]
 
 
 def build_app(
-    settings: Settings, services: Services, *, close_at_shutdown: bool = False
+    settings: Settings,
+    services: Services,
+    *,
+    limiter: FallbackLimiter,
+    close_at_shutdown: bool = False,
 ) -> FastAPI:
     """Build the service's ASGI app over ready services (see ``microblog_server.bootstrap``).
 
     Args:
         settings: The settings.
         services: The use cases, wired over a storage by the composition root.
+        limiter: The rate limits' counters over their storage (memory or Redis), built by
+            the composition root; the request quotas and the failed-login budget share it.
         close_at_shutdown: Close ``services`` when the app shuts down (when the caller
             built them for this app alone).
 
@@ -113,15 +120,15 @@ def build_app(
         user=parse_quota(settings.rate_limit),
         anonymous=parse_quota(settings.rate_limit_anonymous),
         login=parse_quota(settings.rate_limit_login),
-        storage_uri=settings.resolved_rate_limit_storage(),
+        storage_uri=limiter.storage_uri,
     )
     app.state.login_throttle = LoginThrottle(
-        parse_quota(settings.rate_limit_login_account), limits.storage_uri
+        parse_quota(settings.rate_limit_login_account), limiter.storage_uri, limiter=limiter
     )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, limits=limits)
+    app.add_middleware(RateLimitMiddleware, limits=limits, limiter=limiter)
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )

@@ -92,15 +92,22 @@ class RateLimitMiddleware:
         limits: The quotas.
         clock: Seconds since the epoch (the storage's own clock decides the windows; this
             one only turns reset times into ``t=`` and ``Retry-After`` values).
+        limiter: The counters, built by the composition root over the storage; one over
+            ``limits.storage_uri`` when omitted.
     """
 
     def __init__(
-        self, app: ASGIApp, limits: RateLimits, clock: Callable[[], float] = time.time
+        self,
+        app: ASGIApp,
+        limits: RateLimits,
+        clock: Callable[[], float] = time.time,
+        *,
+        limiter: FallbackLimiter | None = None,
     ) -> None:
         self.app = app
         self.limits = limits
         self.clock = clock
-        self.limiter = FallbackLimiter(limits.storage_uri)
+        self.limiter = limiter if limiter is not None else FallbackLimiter(limits.storage_uri)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
