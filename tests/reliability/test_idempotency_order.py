@@ -77,7 +77,7 @@ def _run(status: int) -> list[str]:
     async def send(message: Message) -> None:
         events.append(f"send {message['type']}")
 
-    middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+    middleware = IdempotencyMiddleware(app, _RecordingStore(events), secret="order-test-secret")
     asyncio.run(middleware(dict(KEYED_POST), receive, send))
     return events
 
@@ -112,7 +112,9 @@ def test_a_cancelled_request_still_releases_what_it_holds() -> None:
     async def main() -> None:
         with anyio.CancelScope() as cancelled:
             scopes.append(cancelled)
-            middleware = IdempotencyMiddleware(app, _RecordingStore(events))
+            middleware = IdempotencyMiddleware(
+                app, _RecordingStore(events), secret="order-test-secret"
+            )
             await middleware(dict(KEYED_POST), receive, send)
 
     anyio.run(main)

@@ -126,7 +126,9 @@ def build_app(
         parse_quota(settings.rate_limit_login_account), limiter.storage_uri, limiter=limiter
     )
     # Added innermost first: a request meets them from the last added to the first.
-    app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
+    app.add_middleware(
+        IdempotencyMiddleware, store=services.idempotency, secret=settings.resolved_secret_key()
+    )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, limits=limits, limiter=limiter)
     app.add_middleware(

@@ -16,6 +16,7 @@ checking the password.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from contextlib import suppress
 from functools import partial
@@ -37,7 +38,13 @@ if TYPE_CHECKING:
     from microblog_server.services.held_transaction import HeldTransaction
     from microblog_server.services.idempotency import IdempotencyClaim
 
-__all__ = ["IdempotencyMiddleware", "IdempotencyStore", "fingerprint", "parse_key"]
+__all__ = [
+    "IdempotencyMiddleware",
+    "IdempotencyStore",
+    "fingerprint",
+    "fingerprint_key",
+    "parse_key",
+]
 
 T = TypeVar("T")
 
@@ -93,9 +100,19 @@ def parse_key(value: str) -> str | None:
     return value
 
 
-def fingerprint(scope: Scope, body: bytes) -> str:
-    """Digest what makes two requests "the same": method, path, query and body."""
-    digest = hashlib.sha256()
+def fingerprint_key(secret: str) -> bytes:
+    """Derive the fingerprints' HMAC key from the service's secret key."""
+    return hashlib.sha256(b"microblog idempotency fingerprint\0" + secret.encode()).digest()
+
+
+def fingerprint(scope: Scope, body: bytes, key: bytes) -> str:
+    """Digest what makes two requests "the same": method, path, query and body.
+
+    Keyed (HMAC-SHA256 with ``key``, from :func:`fingerprint_key`): the record is kept 24
+    hours and a body may carry a password (a keyed sign-up); a plain hash would let
+    whoever reads the table test one password guess per hash.
+    """
+    digest = hmac.new(key, digestmod=hashlib.sha256)
     for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode()):
         digest.update(part.encode() + b"\0")
     # The same JSON spelled with other spacing is the same payload; what does not parse
@@ -112,11 +129,13 @@ class IdempotencyMiddleware:
     Args:
         app: The application.
         store: Where keys and responses are kept (blocking calls, run in worker threads).
+        secret: The service's secret key, which keys the stored fingerprints.
     """
 
-    def __init__(self, app: ASGIApp, store: IdempotencyStore) -> None:
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, secret: str) -> None:
         self.app = app
         self.store = store
+        self._fingerprint_key = fingerprint_key(secret)
         self._finishing: CapacityLimiter | None = None
 
     async def _finish(self, function: Callable[[], T]) -> T:
@@ -152,7 +171,7 @@ class IdempotencyMiddleware:
         message = await receive()  # the body limit middleware hands over the whole body
         body: bytes = message.get("body", b"")
         owner = caller_of(scope).scope
-        print_ = fingerprint(scope, body)
+        print_ = fingerprint(scope, body, self._fingerprint_key)
         claimed = await to_thread.run_sync(self.store.begin, owner, key, print_)
         if isinstance(claimed, IdempotencyRecord):
             await self._answer_existing(scope, receive, send, claimed, print_)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from fastapi.testclient import TestClient
 
-from microblog_server.api.idempotency import fingerprint
+from microblog_server.api.idempotency import fingerprint, fingerprint_key
 from microblog_server.bootstrap import build_services, create_app
 from microblog_server.settings import Settings
 
@@ -56,7 +56,8 @@ def test_the_same_key_while_the_first_runs_is_409(client: TestClient, dana: dict
     services = client.app.state.services  # type: ignore[attr-defined]
     request = {"method": "POST", "path": COLLECTION, "query_string": b""}
     # dana is the first user of a fresh database: her scope is user:1
-    services.idempotency.begin("user:1", "running", fingerprint(request, b'{"text":"once"}'))
+    key = fingerprint_key(Settings.for_tests().resolved_secret_key())  # the client's app's
+    services.idempotency.begin("user:1", "running", fingerprint(request, b'{"text":"once"}', key))
 
     response = client.post(
         COLLECTION, json={"text": "once"}, headers={**dana, "Idempotency-Key": "running"}
