@@ -111,7 +111,15 @@ class SignUpIn(BaseModel):
 class UserPatchIn(BaseModel):
     """Changes to one's own profile; only the fields sent change."""
 
-    model_config = _example({"display_name": "Dana S.", "bio": "Writes about birds."})
+    # A new password needs the current one; the schema says so to tools (a body with a
+    # ``password`` string and no ``current_password`` is not valid: 422).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"display_name": "Dana S.", "bio": "Writes about birds."}],
+            "if": {"properties": {"password": {"type": "string"}}, "required": ["password"]},
+            "then": {"required": ["current_password"]},
+        }
+    )
 
     display_name: str | None = Field(
         default=None, max_length=100, pattern=NO_NUL, description="null: unchanged"

@@ -161,3 +161,13 @@ def test_a_search_the_document_admits_is_accepted(client: TestClient, dana: dict
 
     assert ecma_search(pattern, text)
     assert response.status_code == 200, response.text
+
+
+def test_a_new_password_is_declared_to_need_the_current_one(client: TestClient) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    schema = document["components"]["schemas"]["UserPatchIn"]
+
+    # Tools (schemathesis, validators) see that {"password": ...} alone is not a valid body.
+    assert schema["if"]["required"] == ["password"]
+    assert schema["then"]["required"] == ["current_password"]
+    assert "current_password" in schema["properties"]

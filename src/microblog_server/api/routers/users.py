@@ -134,7 +134,13 @@ def get_user(
     "/users/{username}",
     response_model=UserOut,
     summary="Edit one's profile",
-    responses=problems(403, 404, 412),
+    responses=problems(403, 404, 412)
+    | {
+        403: {
+            "description": "Acting for another user; or, code `wrong_password`, a wrong "
+            "`current_password` with a new `password`"
+        }
+    },
     operation_id="updateUser",
 )
 def edit_user(
