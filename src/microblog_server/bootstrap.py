@@ -1,8 +1,9 @@
-"""The composition root: the one place that knows the storage is SQLAlchemy.
+"""The composition root: the one place that wires the infrastructure.
 
-It builds the engine, the unit-of-work factory and the services over them, and hands them
-to the app factory (:func:`microblog_server.api.app.build_app`), so the API layer imports
-neither the persistence layer nor SQLAlchemy.
+It builds the engine, the unit-of-work factory and the services over them, and the rate
+limits' counters over their storage (memory, or Redis shared by every node), and hands
+them to the app factory (:func:`microblog_server.api.app.build_app`), so the API layer
+imports neither the persistence layer nor SQLAlchemy, and chooses no storage.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from microblog_server.api.app import build_app
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.persistence.engine import create_engine_from_settings, create_session_factory
 from microblog_server.persistence.migrate import upgrade
 from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -114,6 +116,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         The app.
     """
     settings = settings if settings is not None else Settings()
+    # One limiter over the storage: the request quotas and the failed-login budget share
+    # its connections and its view of an outage.
+    limiter = FallbackLimiter(settings.resolved_rate_limit_storage())
     if services is not None:
-        return build_app(settings, services)
-    return build_app(settings, build_services(settings), close_at_shutdown=True)
+        return build_app(settings, services, limiter=limiter)
+    return build_app(settings, build_services(settings), limiter=limiter, close_at_shutdown=True)

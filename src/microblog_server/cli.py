@@ -202,10 +202,18 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _seed(_: argparse.Namespace) -> int:
     from microblog_server.bootstrap import build_services  # noqa: PLC0415
-    from microblog_server.data import seed  # noqa: PLC0415
+    from microblog_server.data import DEMO_USERS, seed  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
 
-    services = build_services(Settings())
+    settings = Settings()
+    if settings.env == "production":
+        print(  # noqa: T201
+            "microblog-server: seed refuses to run with MICROBLOG_ENV=production: the demo "
+            f"data is {DEMO_USERS} accounts sharing one published password",
+            file=sys.stderr,
+        )
+        return 2
+    services = build_services(settings)
     try:
         summary = seed(services)
     finally:

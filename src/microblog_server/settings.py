@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from microblog_server.secret_strength import MIN_LENGTH, weakness
+
 __all__ = ["Settings"]
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,8 @@ class Settings(BaseSettings):
 
     Attributes:
         env: ``development``, ``test`` or ``production``; production refuses a missing
-            ``secret_key``.
+            or weak ``secret_key`` (:mod:`microblog_server.secret_strength`) and the demo
+            data (``seed``).
         database_url: SQLAlchemy URL; SQLite (the default) or PostgreSQL.
         secret_key: Signs tokens and cursors. When missing outside production a random key
             is generated per ``Settings`` instance (tokens then die with the process).
@@ -171,9 +174,15 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key is None:
             msg = "MICROBLOG_SECRET_KEY is required when MICROBLOG_ENV=production"
             raise ValueError(msg)
-        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
-            msg = "MICROBLOG_SECRET_KEY must have at least 32 characters"
-            raise ValueError(msg)
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < MIN_LENGTH:
+                msg = f"MICROBLOG_SECRET_KEY must have at least {MIN_LENGTH} characters"
+                raise ValueError(msg)
+            weak = weakness(key) if self.env == "production" else None
+            if weak is not None:
+                msg = f"MICROBLOG_SECRET_KEY is too weak for production: {weak}"
+                raise ValueError(msg)
         if self.password_hash_memory_cost < 8 * self.password_hash_parallelism:
             msg = "password_hash_memory_cost must be at least 8 KiB per lane"
             raise ValueError(msg)

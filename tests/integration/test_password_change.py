@@ -40,7 +40,7 @@ def test_a_password_change_revokes_every_other_token_of_the_user(
 
     changed = http.patch(
         f"{server.url}/api/v1/users/{name}",
-        json={"password": NEW_PASSWORD},
+        json={"password": NEW_PASSWORD, "current_password": password},
         headers={"Authorization": f"Bearer {changer}"},
         timeout=5,
     )

@@ -20,7 +20,10 @@ import pytest
 import requests
 import uvicorn
 
+from microblog_server.bootstrap import build_services
 from microblog_server.cli import _bind_tcp_socket, main
+from microblog_server.data import DEMO_PASSWORD
+from microblog_server.settings import Settings
 
 
 def free_port() -> int:
@@ -147,6 +150,16 @@ def test_seed_loads_the_demo_data_once(database: str, capsys: pytest.CaptureFixt
 
     assert main(["seed"]) == 0
     assert "already present" in capsys.readouterr().out
+
+
+def test_the_demo_data_has_the_readme_s_bob(database: str) -> None:
+    assert main(["seed"]) == 0
+
+    services = build_services(Settings())
+    try:
+        assert services.auth.login("bob", DEMO_PASSWORD).access_token
+    finally:
+        services.close()
 
 
 @pytest.mark.parametrize(

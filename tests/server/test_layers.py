@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+
+from microblog_server.api.rate_limit import RateLimitMiddleware
+from microblog_server.bootstrap import create_app
+from microblog_server.settings import Settings
 
 PACKAGE = Path(__file__).parents[2] / "src" / "microblog_server"
 
@@ -74,3 +79,14 @@ def test_a_layer_imports_only_inward(layer: str, forbidden: tuple[str, ...]) -> 
 
 def test_the_service_never_imports_the_sdk() -> None:
     assert offenders(PACKAGE, ("microblog",)) == {}
+
+
+def test_the_composition_root_wires_the_rate_limit_storage() -> None:
+    # The API layer chooses no storage: bootstrap builds the counters over the configured
+    # one (memory or Redis) and the request quotas and the failed-login budget share them.
+    app = create_app(Settings.for_tests(rate_limit="5/60"))
+    (rate_limits,) = [m for m in app.user_middleware if m.cls is cast("Any", RateLimitMiddleware)]
+    app.state.services.close()
+
+    assert rate_limits.kwargs["limiter"] is app.state.login_throttle.limiter
+    assert "resolved_rate_limit_storage" not in (PACKAGE / "api" / "app.py").read_text()

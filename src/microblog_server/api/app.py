@@ -26,6 +26,7 @@ from microblog_server.version import package_version
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from microblog_server.api.limiter import FallbackLimiter
     from microblog_server.services import Services
     from microblog_server.settings import Settings
 
@@ -36,18 +37,46 @@ OPENAPI_URL = "/api/v1/openapi.json"
 DESCRIPTION = """\
 The microblog REST API v1: users, microposts of up to 255 characters, following,
 timelines and search. Errors are RFC 9457 problem details; lists are keyset-paginated
-with opaque cursors; writes honour `If-Match` and `Idempotency-Key`.
+with opaque cursors; writes honour `If-Match` and `Idempotency-Key`. Start at `/`: it
+links to everything else.
 """
+
+#: Every tag an operation carries, defined with what it groups.
+TAGS = [
+    {"name": "auth", "description": "Log in (OAuth 2 password grant) and log out"},
+    {
+        "name": "users",
+        "description": "Sign-up, the caller, profiles, password changes and account deletion",
+    },
+    {
+        "name": "microposts",
+        "description": "A user's collection of microposts, timelines and search",
+    },
+    {"name": "follows", "description": "Whom a user follows, and who follows them"},
+    {"name": "service", "description": "The root's links, health and version"},
+]
+
+#: Who answers for the API (``info.contact``).
+CONTACT = {"name": "The microblog project", "url": "https://microblog.readthedocs.io"}
+
+#: Relative: the service that serves the document is the one it describes.
+SERVERS = [{"url": "/", "description": "The service serving this document"}]
 
 
 def build_app(
-    settings: Settings, services: Services, *, close_at_shutdown: bool = False
+    settings: Settings,
+    services: Services,
+    *,
+    limiter: FallbackLimiter,
+    close_at_shutdown: bool = False,
 ) -> FastAPI:
     """Build the service's ASGI app over ready services (see ``microblog_server.bootstrap``).
 
     Args:
         settings: The settings.
         services: The use cases, wired over a storage by the composition root.
+        limiter: The rate limits' counters over their storage (memory or Redis), built by
+            the composition root; the request quotas and the failed-login budget share it.
         close_at_shutdown: Close ``services`` when the app shuts down (when the caller
             built them for this app alone).
 
@@ -66,6 +95,9 @@ def build_app(
         title="microblog",
         version=package_version(),
         description=DESCRIPTION,
+        openapi_tags=TAGS,
+        contact=CONTACT,
+        servers=SERVERS,
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
@@ -80,18 +112,19 @@ def build_app(
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)
-    # Before the handlers: they and the middleware below log an outage in one place.
+    # The edge (below) answers an unreachable storage and logs the outage; /health tells
+    # the same log when the database answers again.
     app.state.outage = OutageLog()
-    install_handlers(app, unavailable=services.unavailable)
+    install_handlers(app)
 
     limits = RateLimits(
         user=parse_quota(settings.rate_limit),
         anonymous=parse_quota(settings.rate_limit_anonymous),
         login=parse_quota(settings.rate_limit_login),
-        storage_uri=settings.resolved_rate_limit_storage(),
+        storage_uri=limiter.storage_uri,
     )
     app.state.login_throttle = LoginThrottle(
-        parse_quota(settings.rate_limit_login_account), limits.storage_uri
+        parse_quota(settings.rate_limit_login_account), limiter.storage_uri, limiter=limiter
     )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(
@@ -100,13 +133,13 @@ def build_app(
         secret=settings.resolved_secret_key().encode(),
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, limits=limits)
+    app.add_middleware(RateLimitMiddleware, limits=limits, limiter=limiter)
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )
     # Outermost: the request id, the access log and the security headers reach every
-    # response, the 400 for a foreign Host and the 503 for an outage (an error of the token
-    # check or the Idempotency-Key store, inside it) included.
+    # response, the 400 for a foreign Host and the 503 for an outage included: the one
+    # place that answers the storage's "unreachable" errors, from a route or a middleware.
     app.add_middleware(
         EdgeMiddleware,
         hosts=HostPolicy(settings.public_base_url, settings.allowed_hosts),

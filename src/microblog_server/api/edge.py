@@ -9,9 +9,10 @@ In the order a request meets them:
    (:func:`~microblog_server.api.log_text.loggable`), so no request can forge a log line;
 2. the security headers (:mod:`.security_headers`) on every response;
 3. the ``Host`` check or the pinned public origin (:mod:`.hosts`): a ``400`` otherwise;
-4. the storage errors an inner middleware raises before any response (the token check,
-   the Idempotency-Key store): ``503 unavailable`` with ``Retry-After``, logged once per
-   outage (:mod:`.unavailable`).
+4. the storage errors raised anywhere inside before any response (a route, the token
+   check, the Idempotency-Key store): ``503 unavailable`` with ``Retry-After``, logged
+   once per outage (:mod:`.unavailable`). This is the service's one 503 path for an
+   unreachable database; no exception handler answers them.
 
 Why one layer and not four: each layer costs every request a coroutine call and each
 send wrapper a call per message, and the headers are appended as precomputed byte pairs

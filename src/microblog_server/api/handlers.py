@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException
 from microblog_server.api.asgi import request_id_of
 from microblog_server.api.log_text import loggable
 from microblog_server.api.problems import ProblemError, problem_response
-from microblog_server.api.unavailable import OutageLog, unavailable_problem
 from microblog_server.domain import (
     Busy,
     Conflict,
@@ -28,7 +27,9 @@ from microblog_server.domain import (
     InvalidInput,
     NotFound,
     PreconditionFailed,
+    ReauthenticationRequired,
     Unauthenticated,
+    WrongPassword,
 )
 
 if TYPE_CHECKING:
@@ -38,13 +39,22 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-__all__ = ["WWW_AUTHENTICATE", "install_handlers", "pointer_errors", "problem_from_domain"]
+__all__ = [
+    "WWW_AUTHENTICATE",
+    "install_handlers",
+    "pointer_errors",
+    "problem_from_domain",
+    "step_up_challenge",
+]
 
 logger = logging.getLogger("microblog_server.api")
 
 WWW_AUTHENTICATE = ("WWW-Authenticate", 'Bearer realm="microblog"')
 
+# Subclasses before their bases: the first class an error is an instance of wins.
 _DOMAIN: dict[type[DomainError], tuple[int, str]] = {
+    WrongPassword: (403, "wrong_password"),
+    ReauthenticationRequired: (401, "reauthentication_required"),
     NotFound: (404, "not_found"),
     Conflict: (409, "conflict"),
     Forbidden: (403, "forbidden"),
@@ -68,6 +78,14 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+def step_up_challenge(max_age: int) -> tuple[str, str]:
+    """The RFC 9470 challenge: a login no older than ``max_age`` seconds is needed."""
+    return (
+        "WWW-Authenticate",
+        f'Bearer error="insufficient_user_authentication", max_age={max_age}',
+    )
 
 
 def _escape(part: object) -> str:
@@ -109,6 +127,8 @@ def problem_from_domain(error: DomainError) -> ProblemError:
             headers: tuple[tuple[str, str], ...] = (WWW_AUTHENTICATE,) if status == 401 else ()
             if isinstance(error, Busy):
                 headers = (("Retry-After", str(error.retry_after)),)
+            if isinstance(error, ReauthenticationRequired):
+                headers = (step_up_challenge(error.max_age),)
             return ProblemError(status, code, error.detail, headers=headers)
     return ProblemError(500, "internal_error", "")
 
@@ -172,18 +192,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request_id_of(request.scope))
 
 
-async def _on_unavailable(request: Request, exc: Exception) -> Response:
-    request_id = request_id_of(request.scope)
-    request.app.state.outage.failed(exc, f"{request.method} {request.url.path}")
-    response = problem_response(unavailable_problem(), request_id)
-    response.headers["X-Request-ID"] = request_id
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 async def _on_crash(request: Request, exc: Exception) -> Response:
-    if isinstance(exc, request.app.state.unavailable_errors):
-        return await _on_unavailable(request, exc)  # raised in a middleware
     request_id = request_id_of(request.scope)
     logger.error(
         "unhandled error in %s %s (request %s)",
@@ -199,18 +208,17 @@ async def _on_crash(request: Request, exc: Exception) -> Response:
     return response
 
 
-def install_handlers(app: FastAPI, unavailable: tuple[type[Exception], ...] = ()) -> None:
+def install_handlers(app: FastAPI) -> None:
     """Register every handler on the app.
+
+    The storage's "unreachable" errors have no handler here: wherever they are raised (a
+    route, the token check, the Idempotency-Key store), they reach the edge, the one
+    place that answers them 503 and logs the outage
+    (:class:`~microblog_server.api.edge.EdgeMiddleware`).
 
     Args:
         app: The app.
-        unavailable: Exception types that mean "the storage does not answer" (503).
     """
-    app.state.unavailable_errors = unavailable
-    if not hasattr(app.state, "outage"):
-        app.state.outage = OutageLog()
-    for kind in unavailable:
-        app.add_exception_handler(kind, _on_unavailable)
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(DomainError, _on_domain)
     app.add_exception_handler(HTTPException, _on_http)

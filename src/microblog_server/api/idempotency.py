@@ -39,7 +39,12 @@ if TYPE_CHECKING:
     from microblog_server.services.held_transaction import HeldTransaction
     from microblog_server.services.idempotency import IdempotencyClaim
 
-__all__ = ["IdempotencyMiddleware", "IdempotencyStore", "fingerprint", "parse_key"]
+__all__ = [
+    "IdempotencyMiddleware",
+    "IdempotencyStore",
+    "fingerprint",
+    "parse_key",
+]
 
 T = TypeVar("T")
 

@@ -47,16 +47,23 @@ class LoginThrottle:
         quota: Failed logins allowed per account and window, or ``None`` for no limit.
         storage_uri: A ``limits`` storage URI, the same as the other rate limits'.
         clock: Seconds since the epoch (turns the window's reset time into Retry-After).
+        limiter: The counters, built by the composition root over ``storage_uri``; one of
+            its own when omitted.
     """
 
     def __init__(
-        self, quota: Quota | None, storage_uri: str, clock: Callable[[], float] = time.time
+        self,
+        quota: Quota | None,
+        storage_uri: str,
+        clock: Callable[[], float] = time.time,
+        *,
+        limiter: FallbackLimiter | None = None,
     ) -> None:
         self.quota = quota
         self.clock = clock
         # The same fallback as the other limits: while a shared storage (Redis) does not
         # answer, the budget counts per process instead of failing the login.
-        self.limiter = FallbackLimiter(storage_uri)
+        self.limiter = limiter if limiter is not None else FallbackLimiter(storage_uri)
 
     def check(self, username: str, address: str) -> None:
         """Refuse a login to an account whose budget of failures is spent.

@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
 from microblog_server.api.problems import PROBLEM_MEDIA_TYPE, problem_body
-from microblog_server.api.schemas import Problem
+from microblog_server.api.schemas import Problem, TokenIn
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -57,6 +57,11 @@ _DESCRIPTIONS = {
     500: "Internal error",
     503: "Database unreachable, or every password hashing slot busy (retry after Retry-After)",
 }
+
+
+#: Shared statuses a route may describe in its own words (``deleteUser``'s 401 for a login
+#: too old); the others keep the shared description.
+_ROUTE_DESCRIBED = {401}
 
 
 def _problem_response(status: int) -> dict[str, Any]:
@@ -145,12 +150,18 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         openapi_version="3.1.0",
         description=app.description,
         routes=app.routes,
+        tags=app.openapi_tags,
+        servers=app.servers,
+        contact=app.contact,
     )
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
             for status in _shared_statuses(path, method, operation):
+                declared = responses.get(str(status), {}).get("description")
                 responses[str(status)] = _problem_response(status)
+                if declared and status in _ROUTE_DESCRIBED:
+                    responses[str(status)]["description"] = declared
             for status, response in responses.items():
                 if (
                     path.startswith("/api")
@@ -165,8 +176,11 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             for status, response in operation["responses"].items():
                 _document_headers(path, method, status, response)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    # Problem (every error) and TokenIn (the login form, read by hand) are no route's
+    # pydantic parameter, so FastAPI does not add them.
     _, problem_schemas = models_json_schema(
-        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+        [(Problem, "serialization"), (TokenIn, "validation")],
+        ref_template="#/components/schemas/{model}",
     )
     schemas.update(problem_schemas.get("$defs", {}))
     schemas.pop("HTTPValidationError", None)

@@ -5,7 +5,8 @@ per user when authenticated, per client address when anonymous, and per address 
 ``POST /api/v1/token``. Every ``/api`` response carries ``RateLimit-Policy`` and
 ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers); over the quota the answer is 429 with
 ``Retry-After``. Nothing outside ``/api`` (``/health``, ``/docs``) is limited, and
-``DELETE /api/v1/token`` (logging out) is neither counted nor refused. Failed logins per
+``DELETE /api/v1/token`` (logging out) with a valid token is neither counted nor refused;
+a request whose token the service rejects counts against the anonymous quota. Failed logins per
 account are limited in :mod:`microblog_server.api.login_throttle`.
 """
 
@@ -91,15 +92,22 @@ class RateLimitMiddleware:
         limits: The quotas.
         clock: Seconds since the epoch (the storage's own clock decides the windows; this
             one only turns reset times into ``t=`` and ``Retry-After`` values).
+        limiter: The counters, built by the composition root over the storage; one over
+            ``limits.storage_uri`` when omitted.
     """
 
     def __init__(
-        self, app: ASGIApp, limits: RateLimits, clock: Callable[[], float] = time.time
+        self,
+        app: ASGIApp,
+        limits: RateLimits,
+        clock: Callable[[], float] = time.time,
+        *,
+        limiter: FallbackLimiter | None = None,
     ) -> None:
         self.app = app
         self.limits = limits
         self.clock = clock
-        self.limiter = FallbackLimiter(limits.storage_uri)
+        self.limiter = limiter if limiter is not None else FallbackLimiter(limits.storage_uri)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -118,8 +126,11 @@ class RateLimitMiddleware:
             return
         item = quota.item()
         # Logging out is never refused by the quota it ends: whoever holds a stolen token
-        # could otherwise spend the quota and keep its owner from revoking it.
-        revoking = scope["path"] == LOGIN_PATH and scope["method"] == "DELETE"
+        # could otherwise spend the quota and keep its owner from revoking it. A token the
+        # service rejects ends no quota: that request counts as anonymous, like any other.
+        revoking = (
+            caller.user is not None and scope["path"] == LOGIN_PATH and scope["method"] == "DELETE"
+        )
         allowed = True if revoking else self.limiter.hit(item, key)
         reset_at, remaining = self.limiter.get_window_stats(item, key)
         reset = max(0, math.ceil(reset_at - self.clock()))

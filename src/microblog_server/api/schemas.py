@@ -111,7 +111,15 @@ class SignUpIn(BaseModel):
 class UserPatchIn(BaseModel):
     """Changes to one's own profile; only the fields sent change."""
 
-    model_config = _example({"display_name": "Dana S.", "bio": "Writes about birds."})
+    # A new password needs the current one; the schema says so to tools (a body with a
+    # ``password`` string and no ``current_password`` is not valid: 422).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"display_name": "Dana S.", "bio": "Writes about birds."}],
+            "if": {"properties": {"password": {"type": "string"}}, "required": ["password"]},
+            "then": {"required": ["current_password"]},
+        }
+    )
 
     display_name: str | None = Field(
         default=None, max_length=100, pattern=NO_NUL, description="null: unchanged"
@@ -120,7 +128,15 @@ class UserPatchIn(BaseModel):
         default=None, max_length=500, pattern=NO_NUL, description="null: unchanged"
     )
     password: str | None = Field(
-        default=None, min_length=8, max_length=128, description="null: unchanged"
+        default=None,
+        min_length=8,
+        max_length=128,
+        description="null: unchanged; a new one needs `current_password`",
+    )
+    current_password: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The password now, required with `password` (wrong: 403 wrong_password)",
     )
 
 
@@ -302,6 +318,41 @@ class Liveness(BaseModel):
     model_config = _example({"status": "pass"})
 
     status: Literal["pass"] = "pass"
+
+
+_ROOT_LINKS_EXAMPLE = {
+    "users": "http://127.0.0.1:8000/api/v1/users",
+    "me": "http://127.0.0.1:8000/api/v1/me",
+    "search": "http://127.0.0.1:8000/api/v1/search",
+    "token": "http://127.0.0.1:8000/api/v1/token",
+    "openapi": "http://127.0.0.1:8000/api/v1/openapi.json",
+    "docs": "http://127.0.0.1:8000/docs",
+    "health": "http://127.0.0.1:8000/health",
+    "version": "http://127.0.0.1:8000/api/version",
+}
+
+
+class RootLinks(BaseModel):
+    """Where to go from the root: absolute URLs."""
+
+    model_config = _example(_ROOT_LINKS_EXAMPLE)
+
+    users: str = Field(description="The users (sign up with POST)")
+    me: str = Field(description="The caller (needs a token)")
+    search: str = Field(description="Search microposts (`?text=`)")
+    token: str = Field(description="Log in (POST, OAuth 2 password grant), log out (DELETE)")
+    openapi: str = Field(description="This API's OpenAPI 3.1 document")
+    docs: str = Field(description="Swagger UI")
+    health: str = Field(description="Health, with the database")
+    version: str = Field(description="The service's version")
+
+
+class RootOut(BaseModel):
+    """The API's entry point: links to everything else."""
+
+    model_config = _example({"links": _ROOT_LINKS_EXAMPLE})
+
+    links: RootLinks
 
 
 class VersionOut(BaseModel):

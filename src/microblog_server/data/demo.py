@@ -17,7 +17,7 @@ from microblog_server.domain import mentioned_usernames, username_key
 if TYPE_CHECKING:
     from microblog_server.services.container import Services
 
-__all__ = ["DEMO_PASSWORD", "SeedSummary", "seed"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "SeedSummary", "seed"]
 
 DEMO_PASSWORD = "microblog-demo"  # noqa: S105 - documented password of public demo accounts
 
@@ -26,7 +26,11 @@ _FIRST = (
     "guido", "hedy", "ivan", "jaime", "john", "ken", "leslie", "linus", "margaret", "niklaus",
     "radia", "rasmus", "richard", "shafi", "sophie", "tim", "tony", "ward", "whitfield", "yukihiro",
     "barbara_l", "katherine", "dennis", "bjarne", "anders", "larry",
+    "bob",  # the README's and the quick start's second user
 )  # fmt: skip
+DEMO_USERS = len(_FIRST)
+"""How many demo accounts ``seed`` creates (all with :data:`DEMO_PASSWORD`)."""
+
 _TOPICS = (
     "type hints", "keyset pagination", "SQLite in WAL mode", "REST APIs", "idempotency keys",
     "rate limits", "Argon2", "unit tests", "property-based tests", "async IO", "caching",

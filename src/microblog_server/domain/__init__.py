@@ -25,7 +25,9 @@ from microblog_server.domain.errors import (
     InvalidInput,
     NotFound,
     PreconditionFailed,
+    ReauthenticationRequired,
     Unauthenticated,
+    WrongPassword,
 )
 from microblog_server.domain.pages import (
     DEFAULT_PAGE_SIZE,
@@ -70,11 +72,13 @@ __all__ = [
     "PageRequest",
     "PageResult",
     "PreconditionFailed",
+    "ReauthenticationRequired",
     "Unauthenticated",
     "Unset",
     "User",
     "UserCounts",
     "UserView",
+    "WrongPassword",
     "mentioned_usernames",
     "username_key",
     "validate_bio",

@@ -6,10 +6,12 @@ The tree::
     +-- NotFound              unknown user or micropost (404)
     +-- Conflict              username taken (409)
     +-- Forbidden             acting for another user (403)
+    |   +-- WrongPassword     the current password sent with a new one is wrong (403)
     +-- InvalidInput          field or parameter rules broken (422), with FieldErrors
     +-- PreconditionFailed    expected version is not the current one (412)
     +-- InvalidCredentials    wrong username or password at login (400 invalid_grant)
     +-- Unauthenticated       missing, expired, forged or revoked token (401)
+    |   +-- ReauthenticationRequired  the token's login is too old for this (401, RFC 9470)
     +-- Busy                  no capacity for this work now, retry later (503)
 
 The API layer maps each class to its status and problem ``code``.
@@ -29,7 +31,9 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PreconditionFailed",
+    "ReauthenticationRequired",
     "Unauthenticated",
+    "WrongPassword",
 ]
 
 
@@ -53,6 +57,10 @@ class Forbidden(DomainError):  # noqa: N818 - the contract's names
     """The caller may not act on another user's behalf."""
 
 
+class WrongPassword(Forbidden):
+    """The current password sent along with a new one is not the account's password."""
+
+
 class PreconditionFailed(DomainError):  # noqa: N818 - the contract's names
     """The resource changed since the version the caller expected."""
 
@@ -63,6 +71,18 @@ class InvalidCredentials(DomainError):  # noqa: N818 - the contract's names
 
 class Unauthenticated(DomainError):  # noqa: N818 - the contract's names
     """The token is missing, malformed, forged, expired or revoked, or its user is gone."""
+
+
+class ReauthenticationRequired(Unauthenticated):
+    """The token is valid, but its password login is older than this action allows.
+
+    Attributes:
+        max_age: The oldest login, in seconds, the action accepts (RFC 9470 ``max_age``).
+    """
+
+    def __init__(self, detail: str = "", max_age: int = 600) -> None:
+        super().__init__(detail)
+        self.max_age = max_age
 
 
 class Busy(DomainError):  # noqa: N818 - the contract's names

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from microblog_server.persistence.text_fold import register_sqlite_lower
 from microblog_server.persistence.write_gate import WriteGate
 
 if TYPE_CHECKING:
@@ -31,7 +33,9 @@ READ_ONLY = "microblog_read_only"
 def create_engine_from_settings(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url``.
 
-    SQLite gets WAL journaling, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
+    A SQLite database file is created readable and writable by its owner only (0600; SQLite
+    gives its ``-wal`` and ``-shm`` files the same mode): it holds password hashes. SQLite
+    gets WAL journaling, foreign keys on, a busy timeout and ``BEGIN IMMEDIATE``
     transactions (writers queue instead of failing), but plain ``BEGIN`` on connections
     with the :data:`READ_ONLY` execution option (readers do not queue); an in-memory
     SQLite URL shares one connection so every session sees the same data. Bound
@@ -45,6 +49,8 @@ def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     in_memory = url in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in url
+    if not in_memory:
+        _create_private(url)
     options: dict[str, Any] = {
         "connect_args": {"check_same_thread": False, "timeout": busy_timeout},
         "hide_parameters": True,
@@ -78,10 +84,24 @@ def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
     return engine
 
 
+def _create_private(url: str) -> None:
+    # SQLite creates a missing file with the process's umask (0644 most often) and gives
+    # the -wal and -shm files the database file's mode: create it empty (a valid empty
+    # database) with 0600 first. An existing file keeps the mode its owner chose.
+    database = make_url(url).database
+    if not database or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        return  # there already, or no such directory: SQLite reports that itself
+
+
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     # The driver's own transaction handling would let a SAVEPOINT commit on release;
     # turning it off and emitting BEGIN ourselves (below) keeps savepoints nested.
     dbapi_connection.isolation_level = None
+    register_sqlite_lower(dbapi_connection)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from sqlalchemy.exc import IntegrityError
+
+from microblog_server.domain import NotFound
 from microblog_server.persistence.engine import READ_ONLY
 from microblog_server.persistence.repositories import (
     SqlAlchemyFollowRepository,
@@ -18,7 +21,26 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-__all__ = ["SqlAlchemyUnitOfWork"]
+__all__ = ["SqlAlchemyUnitOfWork", "names_a_deleted_row"]
+
+#: SQLSTATE of a foreign key violation (PostgreSQL), and SQLite's message for one.
+_FOREIGN_KEY_VIOLATION = "23503"
+_SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"
+
+
+def names_a_deleted_row(error: BaseException) -> bool:
+    """Tell whether ``error`` is a write naming a row that is gone (a foreign key violation).
+
+    Use cases check that what a write names exists, in their transaction; another
+    transaction can still delete it and commit before this one inserts (PostgreSQL's READ
+    COMMITTED): the insert then violates the foreign key.
+    """
+    if not isinstance(error, IntegrityError):
+        return False
+    driver_error = error.orig
+    return getattr(
+        driver_error, "sqlstate", None
+    ) == _FOREIGN_KEY_VIOLATION or _SQLITE_FOREIGN_KEY in str(driver_error)
 
 
 class SqlAlchemyUnitOfWork:
@@ -73,13 +95,20 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Roll back what was not committed and close the session."""
+        """Roll back what was not committed and close the session.
+
+        Raises:
+            NotFound: The block failed on a foreign key: something it names (a user being
+                deleted at that moment) is gone, which is the caller's 404, not a 500.
+        """
         session = self.session
         self._session = None
         try:
             session.rollback()
         finally:
             session.close()
+        if exc is not None and names_a_deleted_row(exc):
+            raise NotFound("a user or micropost this names was deleted meanwhile") from exc
 
     def commit(self) -> None:
         """Commit the transaction.

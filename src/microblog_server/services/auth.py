@@ -11,6 +11,7 @@ import jwt
 from microblog_server.domain import (
     InvalidCredentials,
     IssuedToken,
+    ReauthenticationRequired,
     Unauthenticated,
     validate_username,
 )
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
     from microblog_server.services.passwords import PasswordHasher
     from microblog_server.services.ports import UnitOfWorkFactory
 
-__all__ = ["AuthService"]
+__all__ = ["RECENT_LOGIN", "AuthService"]
+
+RECENT_LOGIN = 600
+"""Seconds a password login counts as recent for deleting the account (RFC 9470 max_age)."""
 
 _ALGORITHM = "HS256"
 _REQUIRED_CLAIMS = ["sub", "exp", "iat", "jti"]
@@ -34,10 +38,11 @@ _MAX_JTI = 64  # the revocation table's jti column
 class AuthService:
     """Issues, checks and revokes access tokens.
 
-    Tokens are JWTs signed with HS256 carrying ``sub`` (the user id), ``iat``, ``exp`` and a
-    random ``jti``. A token stops working when it expires (by the injected clock), when it
-    is revoked, when its user is deleted, or when its user changes their password (every
-    token issued until then but the one that changed it). Answers are kept in a
+    Tokens are JWTs signed with HS256 carrying ``sub`` (the user id), ``iat``, ``exp``, a
+    random ``jti`` and ``auth_time``, when the password was checked (RFC 9068, 9470). A
+    token stops working when it expires (by the injected clock), when it is revoked, when
+    its user is deleted, or when its user changes their password (every token issued
+    until then but the one that changed it). Answers are kept in a
     :class:`TokenCache` for a few seconds (see there for what that trades).
 
     Args:
@@ -93,6 +98,7 @@ class AuthService:
             "iat": now.timestamp(),
             "exp": int((now + timedelta(seconds=self._token_ttl)).timestamp()),
             "jti": secrets.token_urlsafe(16),
+            "auth_time": int(now.timestamp()),
         }
         token = jwt.encode(claims, self._secret_key, algorithm=_ALGORITHM)
         return IssuedToken(access_token=token, expires_in=self._token_ttl)
@@ -142,6 +148,27 @@ class AuthService:
             )
             uow.commit()
         self._tokens.forget(token)
+
+    def require_recent_login(self, token: str, max_age: int = RECENT_LOGIN) -> None:
+        """Refuse a token whose password login is older than ``max_age`` seconds.
+
+        For the actions a stolen token must not take alone (deleting the account): the
+        caller logs in again and repeats (RFC 9470 step-up).
+
+        Raises:
+            Unauthenticated: The token is not valid in the first place.
+            ReauthenticationRequired: It carries no ``auth_time``, or an older one.
+        """
+        auth_time = self._decode(token).get("auth_time")
+        if (
+            not isinstance(auth_time, int | float)
+            or isinstance(auth_time, bool)
+            or self._clock().timestamp() - auth_time > max_age
+        ):
+            raise ReauthenticationRequired(
+                f"this needs a password login within the last {max_age} s; log in again",
+                max_age=max_age,
+            )
 
     def _decode(self, token: str) -> dict[str, Any]:
         try:

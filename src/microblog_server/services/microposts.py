@@ -167,33 +167,6 @@ class MicropostService:
             rows = uow.microposts.list_by_author(author.id, page)
             return to_page(rows, page, micropost_key, list)
 
-    def replace(
-        self,
-        actor: User,
-        username: str,
-        micropost_id: int,
-        *,
-        text: str,
-        referenced: str | None,
-        expected_versions: Collection[int] | None = None,
-    ) -> Micropost:
-        """Replace text and addressee of a micropost (PUT); mentions are recomputed.
-
-        Raises:
-            NotFound: No such user or micropost under that user.
-            Forbidden: The caller is not the author.
-            InvalidInput: Bad text or unknown addressee.
-            PreconditionFailed: Its version is not one of ``expected_versions``.
-        """
-        return self.update(
-            actor,
-            username,
-            micropost_id,
-            text=text,
-            referenced=referenced,
-            expected_versions=expected_versions,
-        )
-
     def update(
         self,
         actor: User,
@@ -204,7 +177,7 @@ class MicropostService:
         referenced: str | Unset | None = UNSET,
         expected_versions: Collection[int] | None = None,
     ) -> Micropost:
-        """Change any of text and addressee of a micropost (PATCH); mentions are recomputed.
+        """Change any of text and addressee of a micropost (PUT, PATCH); mentions are recomputed.
 
         One unit of work: load (404), the author (403), the precondition (412), the new
         text and addressee (422), then the write.

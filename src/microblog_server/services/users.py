@@ -9,6 +9,7 @@ from microblog_server.domain import (
     FIRST_PAGE,
     UNSET,
     Conflict,
+    FieldError,
     Forbidden,
     InvalidInput,
     Keyset,
@@ -20,6 +21,7 @@ from microblog_server.domain import (
     User,
     UserCounts,
     UserView,
+    WrongPassword,
     validate_bio,
     validate_display_name,
     validate_password,
@@ -30,7 +32,7 @@ from microblog_server.services.preconditions import require_version
 from microblog_server.services.token_cache import TokenCache, token_digest
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
     from microblog_server.services.clock import Clock
     from microblog_server.services.passwords import PasswordHasher
@@ -177,13 +179,16 @@ class UserService:
         display_name: str | Unset = UNSET,
         bio: str | Unset = UNSET,
         password: str | Unset = UNSET,
+        current_password: str | Unset = UNSET,
         expected_versions: Collection[int] | None = None,
         keep_token: str | None = None,
     ) -> UserView:
         """Change the caller's own display name, bio or password (only the fields given).
 
-        One unit of work: load (404), the caller's own profile (403), the precondition
-        (412), the fields' rules (422), then the write.
+        In this order: load (404), the caller's own profile (403), the precondition (412),
+        the fields' rules (422), the current password (403 ``wrong_password``), then the
+        new password's hash and the write: a refused request costs no new hash, and the
+        hash is computed outside the write transaction (it would hold the write lock).
 
         Args:
             actor: The authenticated caller.
@@ -191,6 +196,8 @@ class UserService:
             display_name: New display name, or :data:`UNSET` to keep it.
             bio: New bio, or :data:`UNSET` to keep it.
             password: New password, or :data:`UNSET` to keep it.
+            current_password: The password now; required with ``password``, so that a
+                stolen token alone cannot take the account over.
             expected_versions: The versions the caller accepts (from ``If-Match``), or
                 ``None`` for any.
             keep_token: The bearer token of this request: a password change revokes
@@ -200,7 +207,8 @@ class UserService:
             NotFound: No such user.
             Forbidden: Not the caller's own profile.
             PreconditionFailed: The profile's version is not one of ``expected_versions``.
-            InvalidInput: A field breaks its rule.
+            InvalidInput: A field breaks its rule, or ``current_password`` is missing.
+            WrongPassword: ``current_password`` is not the password.
         """
         errors = [
             error
@@ -211,13 +219,26 @@ class UserService:
             )
             if error is not None
         ]
-        new_hash = None if isinstance(password, Unset) or errors else self._passwords.hash(password)
+        new_hash = checked_hash = None
+        if not isinstance(password, Unset):
+            if isinstance(current_password, Unset):
+                errors.append(
+                    FieldError(
+                        "the current password is required to set a new one",
+                        pointer="#/current_password",
+                    )
+                )
+            with self._uow_factory(read_only=True) as uow:
+                user, _ = self._editable(uow, actor, username, expected_versions, errors)
+            assert not isinstance(current_password, Unset)  # else InvalidInput above
+            if not self._passwords.verify(user.password_hash, current_password):
+                raise WrongPassword("the current password is wrong")
+            checked_hash = user.password_hash
+            new_hash = self._passwords.hash(password)
         with self._uow_factory() as uow:
-            user = require_user(uow, username)
-            require_self(actor, user)
-            version = require_version(user.version, expected_versions, "the user")
-            if errors:
-                raise InvalidInput(errors)
+            user, version = self._editable(uow, actor, username, expected_versions, errors)
+            if checked_hash is not None and user.password_hash != checked_hash:
+                raise WrongPassword("the password changed meanwhile")
             changed = replace(
                 user,
                 display_name=user.display_name if isinstance(display_name, Unset) else display_name,
@@ -237,6 +258,26 @@ class UserService:
         if new_hash is not None:
             self._tokens.forget_user(user.id)  # this process must not trust them either
         return view
+
+    @staticmethod
+    def _editable(
+        uow: UnitOfWork,
+        actor: User,
+        username: str,
+        expected_versions: Collection[int] | None,
+        errors: Sequence[FieldError],
+    ) -> tuple[User, int | None]:
+        """Load the profile and check, in order: 404, 403, 412, then the fields (422).
+
+        Returns:
+            The user, and the version the write must still find (``None``: any).
+        """
+        user = require_user(uow, username)
+        require_self(actor, user)
+        version = require_version(user.version, expected_versions, "the user")
+        if errors:
+            raise InvalidInput([*errors])
+        return user, version
 
     def delete(
         self, actor: User, username: str, *, expected_versions: Collection[int] | None = None

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from microblog_server.bootstrap import build_services, create_app
+from microblog_server.bootstrap import STORAGE_UNAVAILABLE, build_services, create_app
 from microblog_server.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -233,3 +234,11 @@ def test_an_unreachable_database_is_503_with_retry_after(error: Exception) -> No
     body = assert_problem(response, 503, "unavailable")
     assert "unable to open" not in body["detail"]
     assert response.headers["retry-after"] == "5"
+
+
+def test_an_unreachable_database_has_one_503_path(client: TestClient) -> None:
+    # The edge answers the storage's "unreachable" errors wherever they are raised; an
+    # exception handler for them too would be a second path, with its own headers and log.
+    handled = set(cast("FastAPI", client.app).exception_handlers)
+
+    assert not handled & set(STORAGE_UNAVAILABLE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .support import Api
+from .support import PASSWORD, Api
 from .test_errors import assert_problem
 
 
@@ -93,7 +93,11 @@ def test_patch_with_the_current_if_match_succeeds(client: TestClient, dana: dict
 
 
 def test_a_new_password_works_for_login(client: TestClient, api: Api, dana: dict[str, str]) -> None:
-    client.patch("/api/v1/users/dana", json={"password": "a-new-password"}, headers=dana)
+    client.patch(
+        "/api/v1/users/dana",
+        json={"password": "a-new-password", "current_password": PASSWORD},
+        headers=dana,
+    )
 
     assert api.login("dana", "a-new-password")
 

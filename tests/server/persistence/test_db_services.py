@@ -5,7 +5,7 @@ from threading import Event, Thread
 import pytest
 
 from microblog_server.bootstrap import build_services
-from microblog_server.data import DEMO_PASSWORD, seed
+from microblog_server.data import DEMO_PASSWORD, DEMO_USERS, seed
 from microblog_server.domain import (
     IdempotencyRecord,
     Keyset,
@@ -212,8 +212,8 @@ def test_the_demo_dataset_is_reproducible_and_loaded_once(
             assert services.auth.login("dana", DEMO_PASSWORD).access_token
         finally:
             services.close()
-        assert (summary.users, summary.microposts) == (36, 2000)
-        assert summary.follows > 36
+        assert (summary.users, summary.microposts) == (DEMO_USERS, 2000)
+        assert summary.follows > DEMO_USERS
         assert again.skipped is True
 
     assert texts[0] == texts[1]

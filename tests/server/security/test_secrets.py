@@ -40,8 +40,9 @@ def full_scenario(client: TestClient) -> list[Response]:
     dana = {"Authorization": f"Bearer {token.json()['access_token']}"}
     jaime_token = call("POST", "/token", json={"username": "jaime", "password": FIRST})
     jaime = {"Authorization": f"Bearer {jaime_token.json()['access_token']}"}
-    call("PATCH", "/users/dana", json={"password": SECOND}, headers=dana)
+    call("PATCH", "/users/dana", json={"password": SECOND, "current_password": FIRST}, headers=dana)
     call("PATCH", "/users/dana", json={"password": "short"}, headers=dana)  # 422
+    call("PATCH", "/users/dana", json={"password": FIRST, "current_password": WRONG}, headers=dana)
     call("PATCH", "/users/jaime", json={"password": SECOND}, headers=dana)  # 403
     call("POST", "/token", data={"username": "dana", "password": FIRST})  # 400 now
     call("POST", "/token", data={"username": "dana", "password": SECOND})

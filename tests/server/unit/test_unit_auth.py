@@ -336,7 +336,9 @@ def test_a_password_change_revokes_the_other_tokens_and_keeps_its_own(
     other = services.auth.login("dana", "dana-password").access_token
     clock.advance(timedelta(seconds=5))
 
-    services.users.update(dana, "dana", password="a-new-password", keep_token=own)
+    services.users.update(
+        dana, "dana", password="a-new-password", current_password="dana-password", keep_token=own
+    )
     clock.advance(timedelta(seconds=5))
     later = services.auth.login("dana", "a-new-password").access_token
 
@@ -352,7 +354,7 @@ def test_a_password_change_tells_tokens_a_microsecond_apart(
     clock.tick = timedelta(microseconds=1)
     before = services.auth.login("dana", "dana-password").access_token
 
-    services.users.update(dana, "dana", password="a-new-password")
+    services.users.update(dana, "dana", password="a-new-password", current_password="dana-password")
     after = services.auth.login("dana", "a-new-password").access_token
 
     assert services.auth.authenticate(after).id == dana.id
@@ -366,7 +368,7 @@ def test_a_token_issued_at_the_very_instant_of_the_change_is_revoked(
     clock.tick = timedelta(0)
     same_instant = services.auth.login("dana", "dana-password").access_token
 
-    services.users.update(dana, "dana", password="a-new-password")
+    services.users.update(dana, "dana", password="a-new-password", current_password="dana-password")
 
     with pytest.raises(Unauthenticated):
         services.auth.authenticate(same_instant)
@@ -380,7 +382,7 @@ def test_a_password_change_forgets_the_cached_tokens_of_the_user(
     other = services.auth.login("dana", "dana-password").access_token
     services.auth.authenticate(other)  # cached now
 
-    services.users.update(dana, "dana", password="a-new-password")
+    services.users.update(dana, "dana", password="a-new-password", current_password="dana-password")
 
     assert services.auth.recall(other) is None
     with pytest.raises(Unauthenticated):

@@ -102,12 +102,12 @@ def test_a_micropost_under_another_users_path_is_not_found(
         services.microposts.get_by_id(post.id + 1)
 
 
-def test_put_replaces_text_and_addressee_and_recomputes_mentions(
+def test_setting_text_and_addressee_replaces_both_and_recomputes_mentions(
     services: Services, dana: User, jaime: User
 ) -> None:
     post = services.microposts.create(jaime, "jaime", "hi @dana", referenced="dana")
 
-    edited = services.microposts.replace(
+    edited = services.microposts.update(
         jaime, "jaime", post.id, text="hi everyone", referenced=None, expected_versions={1}
     )
 

@@ -91,7 +91,9 @@ def test_update_changes_only_the_given_fields_and_bumps_the_version(
 
 
 def test_update_of_the_password_lets_the_new_one_log_in(services: Services, dana: User) -> None:
-    services.users.update(dana, "dana", password="brand-new-password")
+    services.users.update(
+        dana, "dana", password="brand-new-password", current_password="dana-password"
+    )
 
     assert services.auth.login("dana", "brand-new-password").access_token
     with pytest.raises(InvalidCredentials):
@@ -114,7 +116,11 @@ def test_update_validates_fields(services: Services, dana: User) -> None:
     with pytest.raises(InvalidInput) as caught:
         services.users.update(dana, "dana", display_name="x" * 101, password="short")
 
-    assert {e.pointer for e in caught.value.errors} == {"#/display_name", "#/password"}
+    assert {e.pointer for e in caught.value.errors} == {
+        "#/display_name",
+        "#/password",
+        "#/current_password",  # a new password needs the one it replaces
+    }
 
 
 def test_delete_removes_the_user_posts_follows_and_tokens(

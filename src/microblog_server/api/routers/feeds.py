@@ -20,6 +20,7 @@ router = APIRouter(tags=["microposts"])
     response_model=MicropostPage,
     summary="A user's timeline",
     responses=problems(400, 404),
+    operation_id="getTimeline",
 )
 def timeline(
     *,
@@ -39,6 +40,7 @@ def timeline(
     response_model=MicropostPage,
     summary="Search microposts",
     responses=problems(400),
+    operation_id="searchMicroposts",
 )
 def search(
     *,

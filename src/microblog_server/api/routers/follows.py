@@ -22,6 +22,7 @@ router = APIRouter(tags=["follows"])
     response_model=UserPage,
     summary="Whom a user follows",
     responses=problems(400, 404),
+    operation_id="listFollowing",
 )
 def list_following(
     *,
@@ -45,6 +46,7 @@ def list_following(
         200: {"description": "Already followed", "model": UserOut},
         **problems(403, 404),
     },
+    operation_id="followUser",
 )
 def follow(
     *,
@@ -73,6 +75,7 @@ def follow(
     status_code=204,
     summary="Unfollow a user",
     responses=problems(403, 404),
+    operation_id="unfollowUser",
 )
 def unfollow(
     *, username: str, followed: str, user: CurrentUser, services: ServicesDep
@@ -87,6 +90,7 @@ def unfollow(
     response_model=UserPage,
     summary="Who follows a user",
     responses=problems(400, 404),
+    operation_id="listFollowers",
 )
 def list_followers(
     *,

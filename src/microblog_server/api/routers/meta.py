@@ -1,4 +1,7 @@
-"""The service's own endpoints: health (RFC draft-inadarei-api-health-check) and version."""
+"""The service's own endpoints: the root's links, health and version.
+
+Health follows draft-inadarei-api-health-check.
+"""
 
 import time
 from collections.abc import Callable
@@ -9,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from microblog_server.api.deps import ServicesDep
 from microblog_server.api.openapi import problems
-from microblog_server.api.schemas import Health, Liveness, VersionOut
+from microblog_server.api.schemas import Health, Liveness, RootLinks, RootOut, VersionOut
 from microblog_server.version import package_version
 
 __all__ = ["HEALTH_MEDIA_TYPE", "router"]
@@ -17,6 +20,43 @@ __all__ = ["HEALTH_MEDIA_TYPE", "router"]
 HEALTH_MEDIA_TYPE = "application/health+json"
 
 router = APIRouter(tags=["service"])
+
+#: The paths the root links to, below the request's base URL.
+_ROOT_LINKS = {
+    "users": "api/v1/users",
+    "me": "api/v1/me",
+    "search": "api/v1/search",
+    "token": "api/v1/token",
+    "openapi": "api/v1/openapi.json",
+    "docs": "docs",
+    "health": "health",
+    "version": "api/version",
+}
+
+
+@router.get("/", response_model=RootOut, summary="Where to start", operation_id="getRoot")
+async def root(request: Request) -> RootOut:
+    """Link to the users, the caller, search, login, the OpenAPI document, docs and health."""
+    base = str(request.base_url)
+    return RootOut(links=RootLinks(**{name: base + path for name, path in _ROOT_LINKS.items()}))
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi_document(request: Request) -> JSONResponse:
+    """The OpenAPI document, also here: where tools look for it first."""
+    return JSONResponse(request.app.openapi())
+
+
+@router.get(
+    "/api/v1",
+    response_model=RootOut,
+    summary="Where to start in API v1",
+    operation_id="getApiRoot",
+    responses=problems(429, 500),
+)
+async def api_root(request: Request) -> RootOut:
+    """The same links as ``/``: a client that starts at the API's root finds the rest."""
+    return await root(request)
 
 
 class HealthResponse(JSONResponse):
@@ -31,6 +71,7 @@ class HealthResponse(JSONResponse):
     response_class=HealthResponse,
     summary="Health, with the database",
     responses={503: {"description": "The database does not answer", "model": Health}},
+    operation_id="getHealth",
 )
 async def health(services: ServicesDep, request: Request) -> HealthResponse:
     """Check the database (and Redis when shared); 200 ``pass``/``warn`` or 503 ``fail``.
@@ -98,6 +139,7 @@ async def _probe(check: Callable[[], bool]) -> dict[str, object]:
     response_model=Liveness,
     response_class=HealthResponse,
     summary="Liveness (the process only)",
+    operation_id="getLiveness",
 )
 async def live() -> HealthResponse:
     """Answer ``pass`` while the process runs."""
@@ -105,7 +147,11 @@ async def live() -> HealthResponse:
 
 
 @router.get(
-    "/api/version", response_model=VersionOut, summary="Versions", responses=problems(429, 500)
+    "/api/version",
+    response_model=VersionOut,
+    summary="Versions",
+    responses=problems(429, 500),
+    operation_id="getVersion",
 )
 async def version() -> VersionOut:
     """Return the installed package's version and the API versions served."""

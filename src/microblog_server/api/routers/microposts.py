@@ -29,7 +29,8 @@ from microblog_server.api.schemas import (
     MicropostPatchIn,
     MicropostPutIn,
 )
-from microblog_server.domain import UNSET, Micropost, MicropostDraft
+from microblog_server.domain import UNSET, Micropost, MicropostDraft, User
+from microblog_server.services import Services
 from microblog_server.services.microposts import MAX_BATCH
 
 __all__ = ["router"]
@@ -62,6 +63,7 @@ def _item(
     response_model=MicropostPage,
     summary="A user's microposts",
     responses=problems(400, 404),
+    operation_id="listUserMicroposts",
 )
 def list_collection(
     *,
@@ -82,6 +84,7 @@ def list_collection(
     response_model=MicropostOut,
     summary="Post a micropost",
     responses=problems(403, 404),
+    operation_id="createMicropost",
 )
 def create_micropost(
     *,
@@ -103,6 +106,7 @@ def create_micropost(
     response_model=BatchOut,
     summary="Post 1-100 microposts at once",
     responses=problems(403, 404),
+    operation_id="createMicropostBatch",
 )
 def create_batch(
     *,
@@ -127,7 +131,11 @@ def create_batch(
 
 
 @router.get(
-    ITEM, response_model=MicropostOut, summary="One micropost", responses=problems(304, 404)
+    ITEM,
+    response_model=MicropostOut,
+    summary="One micropost",
+    responses=problems(304, 404),
+    operation_id="getMicropost",
 )
 def get_micropost(
     *,
@@ -142,11 +150,38 @@ def get_micropost(
     return _item(services.microposts.get(username, micropost_id), links, if_none_match)
 
 
+def _edit(
+    body: MicropostPutIn | MicropostPatchIn,
+    *,
+    username: str,
+    micropost_id: int,
+    user: User,
+    services: Services,
+    links: Links,
+    if_match: str | None,
+) -> PlainResponse:
+    """The one handler of PUT and PATCH.
+
+    A PUT is a PATCH that sets every field: a ``referenced`` it leaves out is cleared.
+    """
+    sets_referenced = isinstance(body, MicropostPutIn) or "referenced" in body.model_fields_set
+    post = services.microposts.update(
+        user,
+        username,
+        micropost_id,
+        text=UNSET if body.text is None else body.text,
+        referenced=body.referenced if sets_referenced else UNSET,
+        expected_versions=expected_versions(if_match),
+    )
+    return _item(post, links)
+
+
 @router.put(
     ITEM,
     response_model=MicropostOut,
     summary="Replace a micropost",
     responses=problems(403, 404, 412),
+    operation_id="replaceMicropost",
 )
 def replace_micropost(
     *,
@@ -158,16 +193,16 @@ def replace_micropost(
     links: LinksDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Replace the text and addressee of one's own micropost."""
-    post = services.microposts.replace(
-        user,
-        username,
-        micropost_id,
-        text=body.text,
-        referenced=body.referenced,
-        expected_versions=expected_versions(if_match),
+    """Replace the text and addressee of one's own micropost (both are required)."""
+    return _edit(
+        body,
+        username=username,
+        micropost_id=micropost_id,
+        user=user,
+        services=services,
+        links=links,
+        if_match=if_match,
     )
-    return _item(post, links)
 
 
 @router.patch(
@@ -175,6 +210,7 @@ def replace_micropost(
     response_model=MicropostOut,
     summary="Edit a micropost",
     responses=problems(403, 404, 412),
+    operation_id="updateMicropost",
 )
 def edit_micropost(
     *,
@@ -187,19 +223,23 @@ def edit_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
-    post = services.microposts.update(
-        user,
-        username,
-        micropost_id,
-        text=UNSET if body.text is None else body.text,
-        referenced=body.referenced if "referenced" in body.model_fields_set else UNSET,
-        expected_versions=expected_versions(if_match),
+    return _edit(
+        body,
+        username=username,
+        micropost_id=micropost_id,
+        user=user,
+        services=services,
+        links=links,
+        if_match=if_match,
     )
-    return _item(post, links)
 
 
 @router.delete(
-    ITEM, status_code=204, summary="Delete a micropost", responses=problems(403, 404, 412)
+    ITEM,
+    status_code=204,
+    summary="Delete a micropost",
+    responses=problems(403, 404, 412),
+    operation_id="deleteMicropost",
 )
 def delete_micropost(
     *,
@@ -221,6 +261,7 @@ def delete_micropost(
     response_model=MicropostOut,
     summary="A micropost by id",
     responses=problems(304, 404),
+    operation_id="getMicropostById",
 )
 def get_micropost_by_id(
     *,

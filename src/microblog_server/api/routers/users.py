@@ -33,6 +33,7 @@ router = APIRouter(tags=["users"])
     response_model=UserOut,
     summary="Sign up",
     responses=problems(409),
+    operation_id="createUser",
 )
 def sign_up(
     *,
@@ -56,7 +57,13 @@ def sign_up(
     )
 
 
-@router.get("/users", response_model=UserPage, summary="List users", responses=problems(400))
+@router.get(
+    "/users",
+    response_model=UserPage,
+    summary="List users",
+    responses=problems(400),
+    operation_id="listUsers",
+)
 def list_users(
     *,
     user: CurrentUser,
@@ -72,7 +79,13 @@ def list_users(
     return page.envelope(result, lambda v: present_user(v, links))
 
 
-@router.get("/me", response_model=UserOut, summary="The caller", responses=problems(304))
+@router.get(
+    "/me",
+    response_model=UserOut,
+    summary="The caller",
+    responses=problems(304),
+    operation_id="getMe",
+)
 def me(
     *,
     user: CurrentUser,
@@ -96,6 +109,7 @@ def me(
     response_model=UserOut,
     summary="One user",
     responses=problems(304, 404),
+    operation_id="getUser",
 )
 def get_user(
     *,
@@ -120,7 +134,14 @@ def get_user(
     "/users/{username}",
     response_model=UserOut,
     summary="Edit one's profile",
-    responses=problems(403, 404, 412),
+    responses=problems(403, 404, 412)
+    | {
+        403: {
+            "description": "Acting for another user; or, code `wrong_password`, a wrong "
+            "`current_password` with a new `password`"
+        }
+    },
+    operation_id="updateUser",
 )
 def edit_user(
     *,
@@ -134,7 +155,9 @@ def edit_user(
 ) -> PlainResponse:
     """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent).
 
-    A password change revokes every other token of the caller; this request's keeps working.
+    A new ``password`` needs the ``current_password`` too (missing: 422; wrong: 403
+    ``wrong_password``). A password change revokes every other token of the caller; this
+    request's keeps working.
     """
     view = services.users.update(
         user,
@@ -142,6 +165,7 @@ def edit_user(
         display_name=UNSET if body.display_name is None else body.display_name,
         bio=UNSET if body.bio is None else body.bio,
         password=UNSET if body.password is None else body.password,
+        current_password=UNSET if body.current_password is None else body.current_password,
         expected_versions=expected_versions(if_match),
         keep_token=caller_of(request.scope).token,
     )
@@ -154,15 +178,32 @@ def edit_user(
     "/users/{username}",
     status_code=204,
     summary="Delete one's account",
-    responses=problems(403, 404, 412),
+    responses=problems(403, 404, 412)
+    | {
+        401: {
+            "description": "Missing, expired, revoked or forged token; or, code "
+            "`reauthentication_required`, a login older than 10 minutes: log in again and "
+            'repeat (`WWW-Authenticate: Bearer error="insufficient_user_authentication", '
+            "max_age=600`, RFC 9470)"
+        }
+    },
+    operation_id="deleteUser",
 )
 def delete_user(
     *,
+    request: Request,
     username: str,
     user: CurrentUser,
     services: ServicesDep,
     if_match: IfMatch = None,
 ) -> PlainResponse:
-    """Delete the caller's account, microposts and follows; their tokens stop working."""
+    """Delete the caller's account, microposts and follows; their tokens stop working.
+
+    The token must come from a password login within the last 10 minutes: a stolen
+    token alone cannot delete the account.
+    """
+    token = caller_of(request.scope).token
+    assert token is not None  # CurrentUser found a user, so a token was sent
+    services.auth.require_recent_login(token)
     services.users.delete(user, username, expected_versions=expected_versions(if_match))
     return PlainResponse(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
@@ -15,6 +15,7 @@ from microblog_server.persistence.repositories.base import (
     keyset_page,
 )
 from microblog_server.persistence.repositories.users import USERS
+from microblog_server.persistence.text_fold import unicode_lower
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -119,7 +120,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         self, text: str, page: PageRequest, *, username_prefix: str | None = None
     ) -> list[Micropost]:
         """Return microposts containing ``text`` ignoring case, optionally by author prefix."""
-        query = _VIEW.where(func.lower(_POSTS.c.text).contains(text.lower(), autoescape=True))
+        query = _VIEW.where(unicode_lower(_POSTS.c.text).contains(text.lower(), autoescape=True))
         if username_prefix:
             authors = select(USERS.c.id).where(
                 USERS.c.username_key.startswith(username_key(username_prefix), autoescape=True)
