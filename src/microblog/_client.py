@@ -97,6 +97,18 @@ def _telemetry(
     return None
 
 
+def _max_retries_from_environment() -> int | None:
+    """``$MICROBLOG_MAX_RETRIES`` as a count, or None when it is not set."""
+    text = os.environ.get("MICROBLOG_MAX_RETRIES", "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(
+            f"MICROBLOG_MAX_RETRIES must be a count of retries (0 or more), not {text!r}"
+        )
+    return int(text)
+
+
 class _Lifetime:
     """Whether a client's connection pool was closed, shared with its ``with_options`` copies."""
 
@@ -119,7 +131,8 @@ class Client:
         timeout: Per-attempt timeouts; a number means both connect and read. ``None``
             is refused.
         max_retries: Retries after the first attempt (0 turns retries off); overrides
-            ``retry.max_retries``. Default: 3.
+            ``retry.max_retries``. Default: ``$MICROBLOG_MAX_RETRIES`` when set (a test
+            suite sets it to 0), else the policy's (3).
         retry: The whole retry policy (``microblog.Retry``).
         rate_limit: Client-side pacing (``microblog.RateLimit``), or None.
         wait_on_rate_limit: When the service's quota is spent (``RateLimit`` header with
@@ -136,7 +149,9 @@ class Client:
             a larger one (by ``Content-Length``, or while it streams) is not read on and
             raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
-        sleep: The function that waits (inject in tests).
+        sleep: The function that waits (inject in tests); default ``time.sleep``, looked
+            up when the client waits, so ``monkeypatch.setattr(time, "sleep", ...)``,
+            freezegun and time-machine reach it.
         circuit_breaker: A :class:`~microblog.CircuitBreaker`: after its
             ``failure_threshold`` consecutive calls without a useful answer, calls raise
             :class:`~microblog.CircuitOpenError` at once until its ``recovery_time``
@@ -195,7 +210,7 @@ class Client:
         hooks: Hooks | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         circuit_breaker: CircuitBreaker | None = None,
         middleware: Sequence[Middleware] = (),
         tracer_provider: TracerProvider | None = None,
@@ -222,6 +237,8 @@ class Client:
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
+        if max_retries is None:
+            max_retries = _max_retries_from_environment()
         if max_retries is not None:
             policy_retry = dataclasses.replace(policy_retry, max_retries=max_retries)
         hooks = hooks or Hooks()

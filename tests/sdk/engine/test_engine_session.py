@@ -90,7 +90,7 @@ def test_a_response_hook_on_the_session_fires_with_the_send_settings(
     assert len(seen) == 1
     status, kwargs = seen[0]
     assert status == 200
-    assert kwargs["stream"] is False
+    assert kwargs["stream"] is True  # Session.send's own: the SDK reads the body after
     assert kwargs["timeout"] is not None
 
 
