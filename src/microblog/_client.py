@@ -398,10 +398,11 @@ class Client:
                 if_match=if_match,
                 template=template,
             )
-        except MicroblogError as error:
-            # An error raised on purpose says it all in its message (and its __cause__):
-            # its traceback starts here, at the caller's call, not deep in the pipeline.
-            raise error.with_traceback(None)  # noqa: B904 - re-raised as itself, not anew
+        except MicroblogError as caught:
+            failure = caught
+        # An error raised on purpose says it all in its message (and its __cause__): its
+        # traceback starts here, at the caller's call, not deep in the pipeline.
+        raise failure.with_traceback(None)
 
     def _check_open(self) -> None:
         if self._closed or self._lifetime.closed:

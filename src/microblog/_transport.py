@@ -64,7 +64,6 @@ from microblog._observe import Observer
 from microblog._outcome import Outcome
 from microblog._ratelimit import ServerQuota, TokenBucket
 from microblog._send import (
-    SEND_ERRORS,
     AttemptFailed,
     BodyReader,
     Environment,
@@ -147,6 +146,21 @@ class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
     def __init__(self, failed: Failed) -> None:
         super().__init__(failed.error)
         self.failed = failed
+
+
+def _without_credentials(request: requests.PreparedRequest, call: Call) -> requests.PreparedRequest:
+    """The request an error's ``response`` keeps: no ``Authorization``, no credential body.
+
+    A login's form and a JSON body with a password in it are dropped whole.
+    """
+    kept = request.copy()
+    kept.headers.pop("Authorization", None)
+    kept.headers.pop("Cookie", None)
+    body = call.json if isinstance(call.json, Mapping) else {}
+    if call.data is not None or any("password" in str(key) for key in body):
+        kept.body = None
+        kept.headers.pop("Content-Length", None)
+    return kept
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -543,7 +557,7 @@ class Transport:
             except AttemptFailed as failed:  # from the body reader
                 call.observer.sent(call, prepared, failed.failure, started)
                 raise
-            except SEND_ERRORS as exc:
+            except Exception as exc:  # a mock's, a recorder's: one failure
                 # the watchdog may have ended a request still under way
                 unanswered = (
                     AttemptFailed("deadline", sent=True)
@@ -561,6 +575,12 @@ class Transport:
         """The ``Failed`` for an attempt without a whole answer, its error mapped."""
         call.maybe_applied = call.maybe_applied or failed.sent
         cause = failed.__cause__
+        timeout = call.policy.timeout
+        limits = {
+            "connect_timeout": timeout.connect,
+            "timeout": timeout.read,
+            "deadline": call.policy.retry.deadline,
+        }
         error = error_from_failure(
             failed.failure,
             base_url=self.base_url,
@@ -568,6 +588,9 @@ class Transport:
             status_code=failed.status,
             request_id=call.request_id,
             max_bytes=self.max_response_bytes,
+            limit=limits.get(failed.failure),
+            attempts=call.attempt,
+            elapsed=self.clock() - call.started,
         )
         if cause is not None:
             # The cause stays in __cause__ (its own cause in its args), but a traceback
@@ -634,6 +657,7 @@ class Transport:
             ) from exc
 
     def _error(self, call: Call, response: requests.Response) -> Failed:
+        response.request = _without_credentials(response.request, call)
         now = self.wall_clock()
         error = error_from_response(response, request_id=call.request_id, now=now)
         status = response.status_code
