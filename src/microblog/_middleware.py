@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
 __all__ = [
+    "CallNext",
     "Handler",
     "Middleware",
     "RawResponse",
@@ -84,8 +85,11 @@ class RawResponse:
         return f"<RawResponse {self.status_code}, {len(self.content)} bytes>"
 
 
-Handler: TypeAlias = Callable[[Request], RawResponse]
-Middleware: TypeAlias = Callable[[Request, Handler], RawResponse]
+CallNext: TypeAlias = Callable[[Request], RawResponse]
+"""What a middleware calls to send the request on: ``call_next(request) -> RawResponse``."""
+Handler: TypeAlias = CallNext
+Middleware: TypeAlias = Callable[[Request, CallNext], RawResponse]
+"""A middleware: ``mw(request, call_next) -> RawResponse`` (``Client(middleware=[mw])``)."""
 
 
 def chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
