@@ -26,7 +26,7 @@ from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, TokenBucket
 from microblog._resources import MicropostManager, UserManager
-from microblog._resources._paths import API
+from microblog._resources._paths import API, Template
 from microblog._send import ClientAdapter
 from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
@@ -57,6 +57,7 @@ _UNSET: Any = _Unchanged()
 # What a bearer token may be in a header: visible ASCII, at least one character.
 _TOKEN_TEXT = re.compile(r"[!-~]+")
 _TOKEN = f"{API}/token"
+_LOGIN, _LOGOUT = Template(_TOKEN, "login"), Template(_TOKEN, "logout")
 
 
 def _service_root(base_url: str) -> str:
@@ -420,7 +421,7 @@ class Client:
             _TOKEN,
             data=form,
             authenticate=False,
-            template=_TOKEN,
+            template=_LOGIN,
         )
         body = response.data
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -460,7 +461,7 @@ class Client:
         if auth is None or not auth.has_token:
             return
         try:
-            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_TOKEN)
+            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_LOGOUT)
         except AuthenticationError:
             pass
         finally:

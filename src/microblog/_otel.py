@@ -67,30 +67,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Telemetry", "TracedObserver", "available", "operation_of"]
 
-# The SDK operation behind each (method, template), for the INTERNAL span's name.
-_OPERATIONS = {
-    ("POST", "/api/v1/token"): "login",
-    ("DELETE", "/api/v1/token"): "logout",
-    ("GET", "/api/v1/me"): "users.me",
-    ("POST", "/api/v1/users"): "users.create",
-    ("GET", "/api/v1/users"): "users.list",
-    ("GET", "/api/v1/users/{username}"): "users.get",
-    ("PATCH", "/api/v1/users/{username}"): "user.save",
-    ("DELETE", "/api/v1/users/{username}"): "user.delete",
-    ("GET", "/api/v1/users/{username}/collection"): "microposts.list",
-    ("POST", "/api/v1/users/{username}/collection"): "microposts.create",
-    ("POST", "/api/v1/users/{username}/collection/batch"): "microposts.create_many",
-    ("GET", "/api/v1/users/{username}/collection/{id}"): "micropost.refresh",
-    ("PATCH", "/api/v1/users/{username}/collection/{id}"): "micropost.save",
-    ("DELETE", "/api/v1/users/{username}/collection/{id}"): "micropost.delete",
-    ("GET", "/api/v1/microposts/{id}"): "microposts.get",
-    ("GET", "/api/v1/users/{username}/timeline"): "microposts.timeline",
-    ("GET", "/api/v1/users/{username}/following"): "user.following",
-    ("POST", "/api/v1/users/{username}/following"): "user.follow",
-    ("DELETE", "/api/v1/users/{username}/following/{followed}"): "user.unfollow",
-    ("GET", "/api/v1/users/{username}/followers"): "user.followers",
-    ("GET", "/api/v1/search"): "microposts.search",
-}
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
 
@@ -100,8 +76,11 @@ def available() -> bool:
 
 
 def operation_of(method: str, template: str | None) -> str:
-    """The SDK operation a call performs (``microposts.get``), or ``"{method} {template}"``."""
-    known = _OPERATIONS.get((method, template or ""))
+    """The SDK operation a call performs (``microposts.get``), or ``"{method} {template}"``.
+
+    The route names it: a template the resources built carries its ``operation``.
+    """
+    known = getattr(template, "operation", None)
     return known or f"{method} {template or 'request'}"
 
 

@@ -284,6 +284,7 @@ class Resource:
 
     def _fetch(self) -> None:
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.refresh")
         self._merge(self._client_or_raise()._request("GET", path, template=template))
 
     # -- public actions ----------------------------------------------------------------
@@ -323,6 +324,7 @@ class Resource:
     def _patch(self, body: Mapping[str, Any]) -> None:
         client = self._client_or_raise()
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.save")
         self._merge(
             client._request("PATCH", path, json=dict(body), if_match=self._etag, template=template)
         )
@@ -343,6 +345,7 @@ class Resource:
             microblog.PreconditionFailedError: the resource changed since it was loaded.
         """
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.delete")
         self._client_or_raise()._request("DELETE", path, if_match=self._etag, template=template)
 
     # -- export and copies -------------------------------------------------------------

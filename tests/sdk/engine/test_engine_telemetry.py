@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import pytest
 import requests
+import responses
 from opentelemetry import context
 from opentelemetry.context import _SUPPRESS_HTTP_INSTRUMENTATION_KEY
 from opentelemetry.sdk.metrics import MeterProvider
@@ -16,6 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 import microblog
+import microblog._otel
 from microblog._observe import Observer
 from microblog._otel import Telemetry
 from microblog._outcome import Outcome
@@ -104,3 +107,42 @@ def test_the_plain_observer_records_nothing_and_costs_a_no_op() -> None:
     with observer.sending(FakeCall(), prepared()) as seen:
         seen.answered(200)
     assert observer.sending(FakeCall(), prepared()) is seen
+
+
+def test_telemetry_restates_no_route_template() -> None:
+    assert "/api/v1" not in inspect.getsource(microblog._otel)
+
+
+def test_each_operation_span_is_named_by_the_route_it_called(
+    exporter: InMemorySpanExporter, telemetry: Telemetry
+) -> None:
+    base = "http://127.0.0.1:8000/api/v1"
+    bob = {"username": "bob"}
+    post = {"id": 7, "user": "bob", "text": "hi", "referenced": None, "mentions": []}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(f"{base}/token", json={"access_token": "t"})
+        mock.get(f"{base}/users/bob", json=bob)
+        mock.get(f"{base}/me", json=bob)
+        mock.post(f"{base}/users/bob/following", json={})
+        mock.get(f"{base}/microposts/7", json=post)
+        mock.get(f"{base}/users/bob/collection/7", json=post)
+        mock.get(f"{base}/users/bob/collection", json={"result": [post], "next": None})
+        client = microblog.Client(
+            "http://127.0.0.1:8000",
+            username="bob",
+            password="pw",
+            tracer_provider=telemetry._tracer_provider,
+        )
+        client.users.get("bob").follow("bob")
+        client.microposts.get(7).refresh()
+        list(client.microposts.list(author="bob"))
+
+    names = [s.name for s in exporter.get_finished_spans() if s.kind == SpanKind.INTERNAL]
+    assert names == [
+        "microblog login",
+        "microblog users.get",
+        "microblog user.follow",
+        "microblog microposts.get",
+        "microblog micropost.refresh",
+        "microblog microposts.list",
+    ]
