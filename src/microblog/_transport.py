@@ -16,7 +16,8 @@ calling the next straight down::
 What happens is told once, to the call's observer (``_observe.py``): logging, hooks and
 telemetry listen there. The values a call is made of (``Call``, ``Deadline``,
 ``CallPolicy``, ``Failed``) are in ``_call.py``; the retry rule is ``Retry``'s
-(``_config.py``); what lies below ``Session.send`` (the adapter, the body reader, the
+(``_config.py``); what an attempt came to, decoded or mapped to its error, is
+``_decode.py``'s; what lies below ``Session.send`` (the adapter, the body reader, the
 failure kinds) is ``_send.py``'s.
 
 Per logical call: one ``X-Request-ID`` and, for a POST, one ``Idempotency-Key``, both
@@ -35,8 +36,6 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from json import loads as json_loads
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -46,22 +45,11 @@ from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
 
-from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, CallPolicy, Deadline, Failed
-from microblog._errors import (
-    APITimeoutError,
-    MicroblogError,
-    PaginationError,
-    RateLimitError,
-    ResponseDecodeError,
-    error_from_failure,
-    error_from_response,
-    parse_retry_after,
-)
-from microblog._logging import logger
+from microblog._decode import Response, decode, unanswered
+from microblog._errors import APITimeoutError, MicroblogError, PaginationError, RateLimitError
 from microblog._middleware import RawResponse, Request, apply, chain, request_of, response_of
 from microblog._observe import Observer
-from microblog._outcome import Outcome
 from microblog._ratelimit import ServerQuota, TokenBucket
 from microblog._send import (
     AttemptFailed,
@@ -75,6 +63,7 @@ from microblog._send import (
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
     from microblog._breaker import CircuitBreaker
+    from microblog._cache import CachedResponse, ETagCache
     from microblog._hooks import Hooks
     from microblog._middleware import Middleware
     from microblog._otel import Telemetry
@@ -83,30 +72,6 @@ __all__ = ["Response", "Transport"]
 
 MAX_RESPONSE_BYTES = 16 * 2**20
 _FOLLOWED = frozenset({"GET", "HEAD"})
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A successful (2xx) response, decoded.
-
-    Attributes:
-        status_code: The HTTP status (a 304 revalidation is reported as the cached 200).
-        headers: The response headers (case-insensitive).
-        data: The decoded JSON body; None when the body is empty (204).
-        url: The URL of the response.
-        request_id: The ``X-Request-ID`` the call sent.
-    """
-
-    status_code: int
-    headers: Mapping[str, str]
-    data: Any
-    url: str
-    request_id: str
-
-    @property
-    def etag(self) -> str | None:
-        """The response's ``ETag``, if any."""
-        return self.headers.get("ETag")
 
 
 class _Anonymous(AuthBase):
@@ -146,21 +111,6 @@ class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
     def __init__(self, failed: Failed) -> None:
         super().__init__(failed.error)
         self.failed = failed
-
-
-def _without_credentials(request: requests.PreparedRequest, call: Call) -> requests.PreparedRequest:
-    """The request an error's ``response`` keeps: no ``Authorization``, no credential body.
-
-    A login's form and a JSON body with a password in it are dropped whole.
-    """
-    kept = request.copy()
-    kept.headers.pop("Authorization", None)
-    kept.headers.pop("Cookie", None)
-    body = call.json if isinstance(call.json, Mapping) else {}
-    if call.data is not None or any("password" in str(key) for key in body):
-        kept.body = None
-        kept.headers.pop("Content-Length", None)
-    return kept
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -357,10 +307,12 @@ class Transport:
         try:
             response, cached = self._send_handling_auth(call)
         except AttemptFailed as failed:
-            return self._failed(call, failed)
+            return unanswered(
+                call, failed, base_url=self.base_url, max_bytes=self.max_response_bytes
+            )
         except _Answered as answered:
             return answered.failed
-        return self._decode(call, response, cached)
+        return decode(call, response, cached, cache=self.cache, now=self.wall_clock)
 
     def _send_handling_auth(self, call: Call) -> tuple[requests.Response, CachedResponse | None]:
         """Send; on a 401 for a token a password can replace, log in again and send once more."""
@@ -501,15 +453,19 @@ class Transport:
         request = request_of(prepared)
         content = request.content
         sent: list[tuple[RawResponse, requests.Response]] = []
-        unanswered: list[Failed] = []
+        lost: list[Failed] = []
 
         def send(request: Request) -> RawResponse:
             apply(request, prepared, content)
             try:
                 response = self._send_through_session(call, prepared)
             except AttemptFailed as failed:
-                unanswered.append(self._failed(call, failed))
-                raise unanswered[-1].error from failed.__cause__
+                lost.append(
+                    unanswered(
+                        call, failed, base_url=self.base_url, max_bytes=self.max_response_bytes
+                    )
+                )
+                raise lost[-1].error from failed.__cause__
             raw = RawResponse(
                 response.status_code, response.headers, response.content, response.elapsed
             )
@@ -519,8 +475,8 @@ class Transport:
         try:
             answer = chain(middleware, send)(request)
         except MicroblogError as error:
-            if unanswered and error is unanswered[-1].error:
-                raise _Answered(unanswered[-1]) from None
+            if lost and error is lost[-1].error:
+                raise _Answered(lost[-1]) from None
             raise
         for raw, response in sent:
             if raw is answer:
@@ -559,108 +515,14 @@ class Transport:
                 raise
             except Exception as exc:  # a mock's, a recorder's: one failure
                 # the watchdog may have ended a request still under way
-                unanswered = (
+                failure = (
                     AttemptFailed("deadline", sent=True)
                     if watch.cut
                     else attempt_failed(exc, cut=cut)
                 )
-                call.observer.sent(call, prepared, unanswered.failure, started)
-                raise unanswered from exc
+                call.observer.sent(call, prepared, failure.failure, started)
+                raise failure from exc
         restore_location(response)
         call.observer.sent(call, prepared, response.status_code, started)
         self.quota.observe(response.headers)
         return response
-
-    def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
-        """The ``Failed`` for an attempt without a whole answer, its error mapped."""
-        call.maybe_applied = call.maybe_applied or failed.sent
-        cause = failed.__cause__
-        timeout = call.policy.timeout
-        limits = {
-            "connect_timeout": timeout.connect,
-            "timeout": timeout.read,
-            "deadline": call.policy.retry.deadline,
-        }
-        error = error_from_failure(
-            failed.failure,
-            base_url=self.base_url,
-            cause=cause,
-            status_code=failed.status,
-            request_id=call.request_id,
-            max_bytes=self.max_response_bytes,
-            limit=limits.get(failed.failure),
-            attempts=call.attempt,
-            elapsed=self.clock() - call.started,
-        )
-        if cause is not None:
-            # The cause stays in __cause__ (its own cause in its args), but a traceback
-            # shows it in one line instead of four chained exceptions deep inside urllib3.
-            cause.__suppress_context__ = True
-            cause.__traceback__ = None
-        error.__cause__ = cause
-        error.__suppress_context__ = True
-        return Failed(Outcome.failed(failed.failure, sent=failed.sent), error)
-
-    def _decode(
-        self, call: Call, response: requests.Response, cached: CachedResponse | None
-    ) -> Response | Failed:
-        status = response.status_code
-        if status == 304 and cached is not None:
-            call.observer.revalidated(call)
-            return Response(
-                200,
-                cached.headers,
-                self._json(call, cached.content, 200),
-                response.url,
-                call.request_id,
-            )
-        if status == 404 and call.method == "DELETE" and call.maybe_applied:
-            # An earlier attempt's answer was lost and this retry finds nothing to delete:
-            # that attempt did it. Raising NotFoundError would report a done delete as failed.
-            logger.info(
-                "DELETE %s: gone on attempt %d after an unanswered attempt; taken as done "
-                "(request id %s)",
-                urlsplit(call.url).path,
-                call.attempt,
-                call.request_id,
-                extra={
-                    "method": call.method,
-                    "url_template": call.template,
-                    "status": status,
-                    "attempt": call.attempt,
-                    "request_id": call.request_id,
-                },
-            )
-            if self.cache is not None:
-                self.cache.discard(response.request.url or "")
-            return Response(204, CaseInsensitiveDict(), None, response.url, call.request_id)
-        if status >= 300 or status < 200:
-            return self._error(call, response)
-        content = response.content
-        if self.cache is not None:
-            url = response.request.url or ""
-            etag = response.headers.get("ETag") if call.method == "GET" else None
-            if etag:
-                self.cache.put(url, CachedResponse(etag, content, response.headers))
-            elif cached is not None or call.method != "GET":
-                self.cache.discard(url)
-        data = self._json(call, content, status) if content else None
-        return Response(status, response.headers, data, response.url, call.request_id)
-
-    @staticmethod
-    def _json(call: Call, content: bytes, status: int) -> Any:
-        try:
-            return json_loads(content)
-        except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
-            raise ResponseDecodeError(
-                "the response body is not JSON", status_code=status, request_id=call.request_id
-            ) from exc
-
-    def _error(self, call: Call, response: requests.Response) -> Failed:
-        response.request = _without_credentials(response.request, call)
-        now = self.wall_clock()
-        error = error_from_response(response, request_id=call.request_id, now=now)
-        status = response.status_code
-        call.maybe_applied = call.maybe_applied or status >= 500
-        after = parse_retry_after(response.headers.get("Retry-After"), now=now)
-        return Failed(Outcome(status=status, retry_after=after, code=error.code), error)
