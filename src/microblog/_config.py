@@ -21,13 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import tenacity
 
+# typing.get_type_hints (help(), the reference) resolves the fields' types at runtime,
+# and tenacity's aliases name RetryCallState as a forward reference.
+from tenacity import RetryCallState  # noqa: F401
+from tenacity.stop import StopBaseT  # noqa: TC002
+from tenacity.wait import WaitBaseT  # noqa: TC002
+
 from microblog._outcome import Outcome
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from tenacity.stop import StopBaseT
-    from tenacity.wait import WaitBaseT
 
 __all__ = ["Retry", "Timeout"]
 
