@@ -188,7 +188,8 @@ class watched:  # noqa: N801  (a context manager, named as one)
         return _ATTEMPT.cut
 
 
-def _watched_request(pool: Any, make: Any, conn: Any, *args: Any, **kwargs: Any) -> Any:
+def _watched_request(make: Any, conn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Make a request on ``conn`` (``make``: the pool's own), watched until the deadline."""
     at = _ATTEMPT.at
     if at is None:
         return make(conn, *args, **kwargs)
@@ -204,14 +205,14 @@ class _WatchedHTTPConnectionPool(HTTPConnectionPool):
     """urllib3's pool; a request made on it is cut off at the thread's deadline."""
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        return _watched_request(self, super()._make_request, conn, *args, **kwargs)
+        return _watched_request(super()._make_request, conn, *args, **kwargs)
 
 
 class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
     """The HTTPS one."""
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        return _watched_request(self, super()._make_request, conn, *args, **kwargs)
+        return _watched_request(super()._make_request, conn, *args, **kwargs)
 
 
 class ClientAdapter(HTTPAdapter):
