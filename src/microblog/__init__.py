@@ -72,7 +72,7 @@ from microblog._errors import (
     ValidationError,
 )
 from microblog._hooks import Hooks, RetryEvent
-from microblog._middleware import RawResponse, Request
+from microblog._middleware import CallNext, Middleware, RawResponse, Request
 from microblog._pagination import Page, Pager
 from microblog._ratelimit import Quota, RateLimit
 from microblog._resources import Micropost, MicropostManager, User, UserManager
@@ -84,6 +84,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CallNext",
     "CircuitBreaker",
     "CircuitOpenError",
     "Client",
@@ -93,6 +94,7 @@ __all__ = [
     "MicroblogError",
     "Micropost",
     "MicropostManager",
+    "Middleware",
     "NotFoundError",
     "Page",
     "Pager",

@@ -26,16 +26,11 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal
 
 from microblog._errors import APIConnectionError, APIError, CircuitOpenError, ResponseDecodeError
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 __all__ = ["CircuitBreaker", "State"]
-
-R = TypeVar("R")
 
 State = Literal["closed", "open", "half_open"]
 
@@ -107,13 +102,17 @@ class CircuitBreaker:
             f" recovery_time={self._recovery!r}) <{self._state}, {self._failures} failed>"
         )
 
-    def _guard(self, clock: Callable[[], float], base_url: str, run: Callable[[], R]) -> R:
-        """Run a call (``run``) if the circuit lets it through, and count how it ended.
+    def admit(self, now: float, base_url: str) -> None:
+        """Let a call through, or refuse it (the pipeline's first step).
+
+        Args:
+            now: The calling client's clock reading.
+            base_url: The service's URL, for the message.
 
         Raises:
-            CircuitOpenError: The circuit is open (or a trial is under way); nothing ran.
+            CircuitOpenError: The circuit is open (or a trial is under way).
         """
-        wait = self._admit(clock())
+        wait = self._admit(now)
         if wait is not None:
             when = f"a trial call may go in {wait:.1f} s" if wait else "a trial call is under way"
             raise CircuitOpenError(
@@ -121,13 +120,10 @@ class CircuitBreaker:
                 f" {self._failures} consecutive calls without an answer ({when})",
                 retry_in=wait,
             )
-        try:
-            result = run()
-        except BaseException as error:
-            self._record(failed=_failed(error), now=clock())
-            raise
-        self._record(failed=False, now=clock())
-        return result
+
+    def record(self, error: BaseException | None, now: float) -> None:
+        """Count an admitted call that ended: with ``error``, or answered (None)."""
+        self._record(failed=False if error is None else _failed(error), now=now)
 
     def _admit(self, now: float) -> float | None:
         """Let a call through (None) or say how long until one may go (seconds, 0 for busy).

@@ -29,7 +29,7 @@ from microblog._otel import Telemetry
 from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
-from microblog._resources._paths import API
+from microblog._resources._paths import API, Template
 from microblog._send import ClientAdapter
 from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
@@ -60,6 +60,7 @@ _UNSET: Any = _Unchanged()
 # What a bearer token may be in a header: visible ASCII, at least one character.
 _TOKEN_TEXT = re.compile(r"[!-~]+")
 _TOKEN = f"{API}/token"
+_LOGIN, _LOGOUT = Template(_TOKEN, "login"), Template(_TOKEN, "logout")
 
 
 def _service_root(base_url: str) -> str:
@@ -148,6 +149,18 @@ def _telemetry(
     return None
 
 
+def _max_retries_from_environment() -> int | None:
+    """``$MICROBLOG_MAX_RETRIES`` as a count, or None when it is not set."""
+    text = os.environ.get("MICROBLOG_MAX_RETRIES", "").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(
+            f"MICROBLOG_MAX_RETRIES must be a count of retries (0 or more), not {text!r}"
+        )
+    return int(text)
+
+
 class _Lifetime:
     """Whether a client's connection pool was closed, shared with its ``with_options`` copies."""
 
@@ -171,7 +184,8 @@ class Client:
         timeout: Per-attempt timeouts; a number means both connect and read. ``None``
             is refused.
         max_retries: Retries after the first attempt (0 turns retries off); overrides
-            ``retry.max_retries``. Default: 3.
+            ``retry.max_retries``. Default: ``$MICROBLOG_MAX_RETRIES`` when set (a test
+            suite sets it to 0), else the policy's (3).
         retry: The whole retry policy (``microblog.Retry``).
         rate_limit: Client-side pacing (``microblog.RateLimit``), or None.
         wait_on_rate_limit: When the service's quota is spent (``RateLimit`` header with
@@ -190,7 +204,9 @@ class Client:
             a larger one (by ``Content-Length``, or while it streams) is not read on and
             raises ``ResponseTooLargeError``, so memory stays bounded by this, not the body.
         clock: Monotonic clock for pacing and deadlines (inject in tests).
-        sleep: The function that waits (inject in tests).
+        sleep: The function that waits (inject in tests); default ``time.sleep``, looked
+            up when the client waits, so ``monkeypatch.setattr(time, "sleep", ...)``,
+            freezegun and time-machine reach it.
         circuit_breaker: A :class:`~microblog.CircuitBreaker`: after its
             ``failure_threshold`` consecutive calls without a useful answer, calls raise
             :class:`~microblog.CircuitOpenError` at once until its ``recovery_time``
@@ -253,7 +269,7 @@ class Client:
         hooks: Hooks | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         circuit_breaker: CircuitBreaker | None = None,
         middleware: Sequence[Middleware] = (),
         tracer_provider: TracerProvider | None = None,
@@ -277,6 +293,8 @@ class Client:
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
+        if max_retries is None:
+            max_retries = _max_retries_from_environment()
         if max_retries is not None:
             policy_retry = dataclasses.replace(policy_retry, max_retries=max_retries)
         hooks = hooks or Hooks()
@@ -484,10 +502,11 @@ class Client:
                 if_match=if_match,
                 template=template,
             )
-        except MicroblogError as error:
-            # An error raised on purpose says it all in its message (and its __cause__):
-            # its traceback starts here, at the caller's call, not deep in the pipeline.
-            raise error.with_traceback(None)  # noqa: B904 - re-raised as itself, not anew
+        except MicroblogError as caught:
+            failure = caught
+        # An error raised on purpose says it all in its message (and its __cause__): its
+        # traceback starts here, at the caller's call, not deep in the pipeline.
+        raise failure.with_traceback(None)
 
     def _is_closed(self) -> bool:
         return self._closed or self._lifetime.closed
@@ -508,7 +527,7 @@ class Client:
             _TOKEN,
             data=form,
             authenticate=False,
-            template=_TOKEN,
+            template=_LOGIN,
         )
         body = response.data
         token = body.get("access_token") if isinstance(body, dict) else None
@@ -554,7 +573,7 @@ class Client:
         if auth is None or not auth.has_token:
             return
         try:
-            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_TOKEN)
+            self._transport.request(self._policy, "DELETE", _TOKEN, relogin=False, template=_LOGOUT)
         except AuthenticationError:
             pass
         finally:

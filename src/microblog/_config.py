@@ -3,14 +3,34 @@
 ``Retry`` is the one place the retry rules live. It is a value: read it, copy it with
 ``dataclasses.replace``, and ask it questions in tests as a table, without any HTTP:
 ``decide`` turns one attempt's ``Outcome`` into "raise" (None) or "wait N s".
+
+tenacity runs the loop, and is the policy's vocabulary: ``Retry(wait=..., stop=...)``
+takes its waits and stops. :meth:`Retry.retrying` gives the ``tenacity.Retrying`` whose
+``retry``, ``wait`` and ``stop`` are one rule (:class:`_Rule`): what is *safe* to retry
+is :meth:`Retry.retryable` (a pure function of method, key and outcome); the wait is a
+``Retry-After`` the service announced, else the policy's; the stop is the policy's, or
+an announced wait past ``max_retry_after``, or a wait that would end past the deadline.
+``decide`` asks the same rule, so the table tested is the loop run.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import tenacity
+
+# typing.get_type_hints (help(), the reference) resolves the fields' types at runtime,
+# and tenacity's aliases name RetryCallState as a forward reference.
+from tenacity import RetryCallState  # noqa: F401
+from tenacity.stop import StopBaseT  # noqa: TC002
+from tenacity.wait import WaitBaseT  # noqa: TC002
 
 from microblog._outcome import Outcome
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["Retry", "Timeout"]
 
@@ -109,14 +129,22 @@ class Retry:
 
     The wait: ``Retry-After`` on a 429, 503 or 409 ``idempotency_in_progress`` sets it;
     past ``max_retry_after`` the error is raised at once instead (a header is untrusted
-    input). Otherwise the wait is exponential (``backoff_base * 2**(n-1)``, capped at
-    ``backoff_max``) with a random ``jitter`` fraction removed. ``deadline`` bounds the
-    whole call, attempts in progress and waits included: when the next wait would end
-    past it, the error is raised now; an attempt still running at the deadline is cut off
-    with ``APITimeoutError``. The default deadline is 120 s; ``deadline=None`` opts out.
+    input). Otherwise the wait is ``wait``'s, a tenacity wait
+    (``tenacity.wait_random_exponential(multiplier=0.5, max=8)``); without one it is
+    exponential (``backoff_base * 2**(n-1)``, capped at ``backoff_max``) with a random
+    ``jitter`` fraction removed. ``deadline`` bounds the whole call, attempts in progress
+    and waits included: when the next wait would end past it, the error is raised now;
+    an attempt still running at the deadline is cut off with ``APITimeoutError``. The
+    default deadline is 120 s; ``deadline=None`` opts out.
+
+    When to stop: after ``max_retries`` retries, or, given ``stop`` (a tenacity stop,
+    such as ``tenacity.stop_after_attempt(5) | tenacity.stop_after_delay(60)``), when it
+    says so; ``max_retries=0`` turns retries off either way. Times a stop reads (the
+    time since the call started) are on the client's clock.
 
     Attributes:
-        max_retries: Retries after the first attempt; 0 turns retries off.
+        max_retries: Retries after the first attempt; 0 turns retries off. Not consulted
+            otherwise when ``stop`` is given.
         backoff_base: First backoff wait in seconds.
         backoff_max: Cap on one backoff wait in seconds.
         jitter: Fraction (0-1) of each backoff wait that is randomised.
@@ -124,6 +152,9 @@ class Retry:
         methods: Methods that are idempotent by themselves.
         max_retry_after: Longest ``Retry-After`` or rate-limit reset the client waits for.
         deadline: Seconds the whole call may take (default 120), or None for no bound.
+        wait: A tenacity wait strategy for the waits ``Retry-After`` does not set, or
+            None for the backoff above.
+        stop: A tenacity stop strategy, or None to stop after ``max_retries`` retries.
     """
 
     max_retries: int = 3
@@ -134,6 +165,8 @@ class Retry:
     methods: frozenset[str] = field(default=_IDEMPOTENT_METHODS)
     max_retry_after: float = 60.0
     deadline: float | None = DEFAULT_DEADLINE
+    wait: WaitBaseT | None = None
+    stop: StopBaseT | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
@@ -147,6 +180,10 @@ class Retry:
             _check_seconds("Retry.deadline", self.deadline)
         if not 0 <= self.jitter <= 1:
             raise ValueError("Retry.jitter must be between 0 and 1")
+        for name in ("wait", "stop"):
+            strategy = getattr(self, name)
+            if strategy is not None and not callable(strategy):
+                raise TypeError(f"Retry.{name} must be a tenacity {name} strategy (a callable)")
 
     @property
     def max_attempts(self) -> int:
@@ -224,21 +261,43 @@ class Retry:
             None to raise the attempt's error now, else the seconds to wait before the
             next attempt.
         """
-        if attempt >= self.max_attempts or not self.retryable(
-            method, outcome, keyed=keyed, wait_on_rate_limit=wait_on_rate_limit
-        ):
+        rule = _Rule(self, rand=lambda: random_fraction, wait_on_rate_limit=wait_on_rate_limit)
+        state = tenacity.RetryCallState(
+            rule.retrying(sleep=_no_sleep), fn=None, args=(), kwargs=_facts(method, keyed)
+        )
+        state.start_time, state.attempt_number = 0.0, attempt
+        state.set_result(outcome)
+        state.outcome_timestamp = elapsed
+        if not rule.retry(state):
             return None
-        announced = outcome.retry_after
-        if announced is not None and (outcome.status in _ANNOUNCING or outcome.code == IN_PROGRESS):
-            if announced > self.max_retry_after:
-                return None
-        else:
-            announced = None
-        # A Retry-After of 0 still waits the backoff: a floor against hammering.
-        wait = announced or self.backoff(attempt, random_fraction)
-        if self.deadline is not None and elapsed + wait >= self.deadline:
-            return None  # no time would be left for the next attempt
-        return wait
+        state.upcoming_sleep = rule.wait(state)
+        return None if rule.stop(state) else state.upcoming_sleep
+
+    def retrying(
+        self,
+        *,
+        sleep: Callable[[float], None],
+        rand: Callable[[], float],
+        wait_on_rate_limit: bool,
+        before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+    ) -> tenacity.Retrying:
+        """The ``tenacity.Retrying`` that runs this policy's loop (see the module docstring).
+
+        Its retry state carries each attempt's ``Outcome`` as the result and the
+        request's ``method`` and ``keyed`` as keyword arguments; what it stops with is
+        handed back (``retry_error_callback``), not raised as ``RetryError``.
+
+        Args:
+            sleep: Waits between attempts.
+            rand: Draws the backoff's jitter fraction in [0, 1).
+            wait_on_rate_limit: False when a 429 must be raised rather than waited out.
+            before_sleep: Called with the retry state before each wait.
+
+        Returns:
+            The controller; the caller drives it with ``iter``.
+        """
+        rule = _Rule(self, rand=rand, wait_on_rate_limit=wait_on_rate_limit)
+        return rule.retrying(sleep=sleep, before_sleep=before_sleep)
 
     def should_retry(
         self,
@@ -281,3 +340,92 @@ class Retry:
             self.backoff_max, self.backoff_base * 2.0 ** min(max(0, retry_number - 1), 60)
         )
         return ceiling * (1 - self.jitter * random_fraction)
+
+
+def _facts(method: str, keyed: bool) -> dict[str, Any]:
+    """The request facts a retry state carries for :class:`_Rule` (its ``kwargs``)."""
+    return {"method": method, "keyed": keyed}
+
+
+def _no_sleep(seconds: float) -> None:
+    """``decide`` never sleeps."""
+
+
+def _stopped(state: tenacity.RetryCallState) -> None:
+    """What a stopped loop returns (the caller raises the last attempt's error)."""
+
+
+class _Rule:
+    """One ``Retry`` as tenacity's ``retry``, ``wait`` and ``stop`` (see the module docstring)."""
+
+    __slots__ = ("policy", "rand", "wait_on_rate_limit")
+
+    def __init__(
+        self, policy: Retry, *, rand: Callable[[], float], wait_on_rate_limit: bool
+    ) -> None:
+        self.policy = policy
+        self.rand = rand
+        self.wait_on_rate_limit = wait_on_rate_limit
+
+    def retrying(
+        self,
+        *,
+        sleep: Callable[[float], None],
+        before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+    ) -> tenacity.Retrying:
+        return tenacity.Retrying(
+            sleep=sleep,
+            retry=self.retry,
+            wait=self.wait,
+            stop=self.stop,
+            before_sleep=before_sleep,
+            retry_error_callback=_stopped,
+        )
+
+    def retry(self, state: tenacity.RetryCallState) -> bool:
+        """Whether the attempt's outcome is safe and worth retrying (``Retry.retryable``)."""
+        assert state.outcome is not None
+        return self.policy.retryable(
+            state.kwargs["method"],
+            state.outcome.result(),
+            keyed=state.kwargs["keyed"],
+            wait_on_rate_limit=self.wait_on_rate_limit,
+        )
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """The wait a ``Retry-After`` announced (0 floored at the policy's), else the policy's."""
+        announced = self._announced(state)
+        if announced:
+            return announced
+        policy = self.policy
+        if policy.wait is not None:
+            return float(policy.wait(state))
+        fraction = self.rand() if policy.jitter else 0.0
+        return policy.backoff(state.attempt_number, fraction)
+
+    def stop(self, state: tenacity.RetryCallState) -> bool:
+        """Stop: the policy's stop or count, an announced wait past its cap, or the deadline."""
+        policy = self.policy
+        if policy.max_retries == 0:
+            return True
+        if policy.stop is not None:
+            if policy.stop(state):
+                return True
+        elif state.attempt_number >= policy.max_attempts:
+            return True
+        announced = self._announced(state)
+        if announced is not None and announced > policy.max_retry_after:
+            return True
+        elapsed = state.seconds_since_start or 0.0
+        # no time would be left for the next attempt
+        return policy.deadline is not None and elapsed + state.upcoming_sleep >= policy.deadline
+
+    @staticmethod
+    def _announced(state: tenacity.RetryCallState) -> float | None:
+        """The wait the answer's ``Retry-After`` set, when its status makes it a promise."""
+        assert state.outcome is not None
+        outcome: Outcome = state.outcome.result()
+        announced = outcome.retry_after
+        if announced is not None and (outcome.status in _ANNOUNCING or outcome.code == IN_PROGRESS):
+            return announced
+        return None

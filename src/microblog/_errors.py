@@ -32,13 +32,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import ssl
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    import requests
 
     from microblog._outcome import Failure
 
@@ -132,18 +134,45 @@ def connection_failure(what: str, base_url: str, exc: BaseException) -> str:
         inner = root.__cause__ or root.__context__
         if inner is None and root.args and isinstance(root.args[0], BaseException):
             inner = root.args[0]  # requests wraps urllib3's error as its argument
-        inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError
+        reason = getattr(inner, "reason", None)  # urllib3's MaxRetryError (not ssl's text)
+        inner = reason if isinstance(reason, BaseException) else inner
         if not isinstance(inner, BaseException) or id(inner) in seen:
             break
         seen.add(id(inner))
         root = inner
     # Only the operating system's words (errno and strerror), never an exception's own
     # text: that can quote a URL, a header or whatever a proxy or a hostile server said.
+    # The one exception is a test double's refusal (responses, requests-mock, vcrpy):
+    # its text is the test's own, and says which mock is missing.
     reason = type(exc).__name__
-    if isinstance(root, OSError) and root.strerror:
+    if isinstance(root, ssl.SSLError) and root.strerror:  # names the verification reason
+        reason = root.strerror
+    elif isinstance(root, OSError) and root.strerror:
         reason = f"[Errno {root.errno}] {root.strerror}"
+    elif _from_a_test_double(root):
+        reason = f"{type(root).__name__}: {' '.join(str(root).split())}"[:_SAID]
     hint = " (is the service running there?)" if isinstance(root, ConnectionRefusedError) else ""
     return f"{what} talking to {base_url}: {reason}{hint}"
+
+
+_SAID = 600  # characters of a test double's message kept
+_RESPONSES_REFUSAL = "Connection refused by Responses"
+# Where the network's and the standard library's exceptions come from: never quoted.
+_NETWORK_MODULES = frozenset({"builtins", "requests", "urllib3", "http", "ssl", "socket"})
+
+
+def _from_a_test_double(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by a mock or recorder in the user's tests, not the network.
+
+    An exception of another library than the network's (requests-mock's
+    ``NoMockAddress``, vcrpy's ``CannotOverwriteExistingCassetteException``) comes from
+    a test double, and so does responses' refusal of a request no mock matches. Any
+    other ``requests`` error's text is not quoted: a mock that raises one on purpose
+    may put anything in it.
+    """
+    if isinstance(exc, requests.ConnectionError):
+        return str(exc).startswith(_RESPONSES_REFUSAL)
+    return type(exc).__module__.partition(".")[0] not in _NETWORK_MODULES
 
 
 class APITimeoutError(APIConnectionError):
@@ -417,6 +446,17 @@ def _without_secrets(response: requests.Response) -> requests.Response:
     return response
 
 
+def _not_a_problem(response: requests.Response) -> str:
+    """The detail of an error answer that is no microblog problem document (another server)."""
+    parts = urlsplit(response.url or "")
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    kind = response.headers.get("Content-Type", "").partition(";")[0].strip() or "no Content-Type"
+    return (
+        f"the answer is not a microblog problem document ({kind}, {len(response.content)} bytes):"
+        f" is {origin} the microblog service's URL?"
+    )
+
+
 def error_from_response(response: requests.Response, *, request_id: str, now: float) -> APIError:
     """Build the exception for an error response, reading its problem-details body.
 
@@ -432,12 +472,16 @@ def error_from_response(response: requests.Response, *, request_id: str, now: fl
     """
     problem = _problem(response)
     code = _text(problem.get("code"))
+    title = _text(problem.get("title"))
+    detail = _text(problem.get("detail"))
+    if code is None and title is None and response.status_code >= 400:
+        detail = _not_a_problem(response)
     errors = problem.get("errors")
     fields: dict[str, Any] = {
         "status_code": response.status_code,
         "code": code,
-        "title": _text(problem.get("title")),
-        "detail": _text(problem.get("detail")),
+        "title": title,
+        "detail": detail,
         "request_id": response.headers.get("X-Request-ID") or request_id,
         "errors": [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
         "headers": response.headers,
@@ -464,6 +508,14 @@ _CONNECTION_ERRORS: Mapping[str, tuple[type[APIConnectionError], str]] = {
 }
 
 
+# What a timeout's limit is called in its message.
+_LIMITS: Mapping[str, str] = {
+    "connect_timeout": "no connection within the connect limit",
+    "timeout": "no answer within the read limit",
+    "deadline": "the call's deadline",
+}
+
+
 def error_from_failure(
     failure: Failure,
     *,
@@ -472,6 +524,9 @@ def error_from_failure(
     status_code: int | None,
     request_id: str,
     max_bytes: int,
+    limit: float | None = None,
+    attempts: int = 1,
+    elapsed: float | None = None,
 ) -> MicroblogError:
     """Build the exception for an attempt that got no whole answer (see ``_outcome.py``).
 
@@ -483,6 +538,10 @@ def error_from_failure(
         status_code: The answer's status when its head arrived, else None.
         request_id: The request id the call sent.
         max_bytes: The client's ``max_response_bytes``, for the message.
+        limit: For a timeout, the limit it hit in seconds (connect, read or the
+            call's deadline), named in the message.
+        attempts: The attempts the call made so far, this one included.
+        elapsed: Seconds since the call started, for the message.
 
     Returns:
         The mapped exception (not raised): ``APITimeoutError`` for every timeout and the
@@ -502,9 +561,13 @@ def error_from_failure(
             request_id=request_id,
         )
     cls, what = _CONNECTION_ERRORS[failure]
-    message = (
-        connection_failure(what, base_url, cause)
-        if cause is not None
-        else f"{what} talking to {base_url}"
-    )
+    if failure in _LIMITS and limit is not None:
+        message = f"{what} talking to {base_url}: {_LIMITS[failure]} of {limit:g} s"
+    elif cause is not None:
+        message = connection_failure(what, base_url, cause)
+    else:
+        message = f"{what} talking to {base_url}"
+    if attempts > 1 or elapsed is not None:
+        message += f" ({attempts} attempt{'s' if attempts > 1 else ''}"
+        message += f" in {elapsed:.1f} s)" if elapsed is not None else ")"
     return cls(f"{message} (request id {request_id})", request_id=request_id)

@@ -16,7 +16,9 @@ How a connection is closed is the server's business (``close``, given by LocalSe
 an ASGI app cannot close its connection, and a server whose app returns without a
 response answers 500 instead. After closing, the middleware waits for the server's
 ``http.disconnect`` so that the server sees a client that went away, not an app that
-forgot to answer.
+forgot to answer. What an answer says is the service's too: LocalServer hands in its
+problem renderer, its request-id rule and its header reader, so an injected answer reads
+like the service's own and nothing of the service is copied here.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any, Literal
 
@@ -42,8 +43,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: Marks the LocalServer's own helper requests (create_user, token_for): never faulted.
 HELPER_HEADER = b"x-microblog-testing-helper"
 
-# The service echoes only such request ids (microblog_server.api.request_id); so do we.
-_SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _DROPS = ("before", "after")
 
 
@@ -176,6 +175,8 @@ class FaultMiddleware:
         plan: The faults to apply.
         problem: Renders ``(status, request_id)`` as a problem details object.
         close: Closes the connection a request came on (from the server's event loop).
+        request_id: The service's rule for a request's id (the sent one when sane).
+        header: The service's reader of a request header (``header(scope, b"name")``).
     """
 
     def __init__(
@@ -185,16 +186,20 @@ class FaultMiddleware:
         *,
         problem: Callable[[int, str], dict[str, Any]],
         close: Callable[[Scope], None],
+        request_id: Callable[[Scope], str],
+        header: Callable[[Scope, bytes], str | None],
     ) -> None:
         self.app = app
         self.plan = plan
         self.problem = problem
         self.close = close
+        self.request_id = request_id
+        self.header = header
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
         fault = None
-        if scope["type"] == "http" and self.plan and _header(scope, HELPER_HEADER) is None:
+        if scope["type"] == "http" and self.plan and self.header(scope, HELPER_HEADER) is None:
             fault = self.plan.take(scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
@@ -212,8 +217,7 @@ class FaultMiddleware:
         message: Message = {"more_body": True}
         while message.get("more_body", False):  # read the body: the connection stays usable
             message = await receive()
-        sent = _header(scope, b"x-request-id")
-        request_id = sent if sent is not None and _SANE_ID.fullmatch(sent) else str(uuid.uuid4())
+        request_id = self.request_id(scope)
         body = json.dumps(self.problem(fault.status, request_id)).encode()
         headers = {
             b"content-type": b"application/problem+json",
@@ -251,11 +255,3 @@ def _checked(name: str, value: str) -> tuple[str, str]:
 
 async def _discard(message: Message) -> None:
     """Throw a response away (the answer a ``drop="after"`` fault loses)."""
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            decoded: str = value.decode("latin-1")
-            return decoded
-    return None

@@ -16,9 +16,8 @@ hooks do), and no library's request type is the one our pipeline sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
 __all__ = [
+    "CallNext",
     "Handler",
     "Middleware",
     "RawResponse",
@@ -84,8 +84,33 @@ class RawResponse:
         return f"<RawResponse {self.status_code}, {len(self.content)} bytes>"
 
 
-Handler: TypeAlias = Callable[[Request], RawResponse]
-Middleware: TypeAlias = Callable[[Request, Handler], RawResponse]
+class CallNext(Protocol):
+    """What a middleware calls to send the request on: ``call_next(request)``.
+
+    It returns the answer as a :class:`RawResponse`, whatever its status, or raises the
+    mapped ``APIConnectionError``/``APITimeoutError`` when no answer came. Annotate a
+    middleware's second parameter with it (``call_next: microblog.CallNext``).
+    """
+
+    def __call__(self, request: Request, /) -> RawResponse:
+        """Send ``request`` on and return its answer."""
+        ...
+
+
+class Middleware(Protocol):
+    """A middleware: ``mw(request, call_next) -> RawResponse``, run around each request sent.
+
+    Any function of that shape is one (``Client(middleware=[mw])``): it may change the
+    :class:`Request`, observe, call ``call_next(request)`` and return what it returned,
+    or answer itself with a :class:`RawResponse` of its own.
+    """
+
+    def __call__(self, request: Request, call_next: CallNext, /) -> RawResponse:
+        """Handle ``request``, usually by returning ``call_next(request)``."""
+        ...
+
+
+Handler: TypeAlias = CallNext
 
 
 def chain(middleware: Sequence[Middleware], send: Handler) -> Handler:

@@ -12,19 +12,26 @@ revalidations; under it one CLIENT span per request sent, named
 ``url.full`` never holds credentials (userinfo is dropped) and every query value is
 ``REDACTED`` (the search text and cursors are the user's data). Names are templates,
 never raw paths, so they stay low-cardinality.
+
+Telemetry listens to a call by extending its observer (:class:`TracedObserver`, see
+``_observe.py``). While the SDK's CLIENT span is open it sets OpenTelemetry's
+suppression key for HTTP instrumentation, so the requests instrumentation, when an app
+has it on too, does not record a second CLIENT span for the same request.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
+from microblog._observe import Observer, Watching, redacted
 from microblog._send import AttemptFailed
 from microblog._version import __version__
 
 try:
-    from opentelemetry import metrics, propagate, trace
+    from opentelemetry import context, metrics, propagate, trace
+    from opentelemetry.context import _SUPPRESS_HTTP_INSTRUMENTATION_KEY
     from opentelemetry.metrics import NoOpMeterProvider
     from opentelemetry.trace import (
         NoOpTracerProvider,
@@ -47,55 +54,19 @@ except ImportError:  # pragma: no cover - the dev environment has the API
     trace = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from contextlib import AbstractContextManager
 
     import requests
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import Span, TracerProvider
 
-__all__ = ["Call", "Telemetry", "available", "operation_of"]
+    from microblog._errors import MicroblogError
+    from microblog._hooks import Hooks
+    from microblog._observe import Call
+    from microblog._outcome import Outcome
 
+__all__ = ["Telemetry", "TracedObserver", "available", "operation_of"]
 
-class Call(Protocol):
-    """What telemetry reads of a logical call (``microblog._call.Call``)."""
-
-    method: str
-    template: str | None
-    attempt: int
-    sends: int
-
-    @property
-    def request_id(self) -> str:
-        """The call's ``X-Request-ID``."""
-
-
-C = TypeVar("C", bound=Call)
-
-# The SDK operation behind each (method, template), for the INTERNAL span's name.
-_OPERATIONS = {
-    ("POST", "/api/v1/token"): "login",
-    ("DELETE", "/api/v1/token"): "logout",
-    ("GET", "/api/v1/me"): "users.me",
-    ("POST", "/api/v1/users"): "users.create",
-    ("GET", "/api/v1/users"): "users.list",
-    ("GET", "/api/v1/users/{username}"): "users.get",
-    ("PATCH", "/api/v1/users/{username}"): "user.save",
-    ("DELETE", "/api/v1/users/{username}"): "user.delete",
-    ("GET", "/api/v1/users/{username}/collection"): "microposts.list",
-    ("POST", "/api/v1/users/{username}/collection"): "microposts.create",
-    ("POST", "/api/v1/users/{username}/collection/batch"): "microposts.create_many",
-    ("GET", "/api/v1/users/{username}/collection/{id}"): "micropost.refresh",
-    ("PATCH", "/api/v1/users/{username}/collection/{id}"): "micropost.save",
-    ("DELETE", "/api/v1/users/{username}/collection/{id}"): "micropost.delete",
-    ("GET", "/api/v1/microposts/{id}"): "microposts.get",
-    ("GET", "/api/v1/users/{username}/timeline"): "microposts.timeline",
-    ("GET", "/api/v1/users/{username}/following"): "user.following",
-    ("POST", "/api/v1/users/{username}/following"): "user.follow",
-    ("DELETE", "/api/v1/users/{username}/following/{followed}"): "user.unfollow",
-    ("GET", "/api/v1/users/{username}/followers"): "user.followers",
-    ("GET", "/api/v1/search"): "microposts.search",
-}
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
 
@@ -105,8 +76,11 @@ def available() -> bool:
 
 
 def operation_of(method: str, template: str | None) -> str:
-    """The SDK operation a call performs (``microposts.get``), or ``"{method} {template}"``."""
-    known = _OPERATIONS.get((method, template or ""))
+    """The SDK operation a call performs (``microposts.get``), or ``"{method} {template}"``.
+
+    The route names it: a template the resources built carries its ``operation``.
+    """
+    known = getattr(template, "operation", None)
     return known or f"{method} {template or 'request'}"
 
 
@@ -114,8 +88,7 @@ def _full_url(url: str) -> str:
     """``url`` without userinfo and with every query value ``REDACTED``."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
-    query = "&".join(f"{key}=REDACTED" for key, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return urlunsplit((parts.scheme, netloc, "", "", "")) + redacted(url)
 
 
 class Telemetry:
@@ -179,60 +152,36 @@ class Telemetry:
             attributes=attributes,
         )
 
-    def send(
-        self,
-        call: C,
-        prepared: requests.PreparedRequest,
-        send: Callable[[C, requests.PreparedRequest], requests.Response],
-    ) -> requests.Response:
-        """Send ``prepared`` with ``send`` inside a CLIENT span, timing it for the histogram."""
-        parts = urlsplit(prepared.url or "")
-        method = prepared.method or call.method
-        metric: dict[str, Any] = {
-            "http.request.method": method,
-            "server.address": parts.hostname or "",
-            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
-        }
-        if call.template:
-            metric["url.template"] = call.template
-        attributes = {
-            **metric,
-            "url.full": _full_url(prepared.url or ""),
-            "microblog.request_id": call.request_id,
-        }
-        if call.sends:
-            attributes["http.request.resend_count"] = call.sends
-        call.sends += 1
-        name = f"{method} {call.template}" if call.template else method
-        with self.tracer.start_as_current_span(
-            name,
-            kind=SpanKind.CLIENT,
-            attributes=attributes,
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            propagate.inject(prepared.headers)
-            started = time.perf_counter()
-            try:
-                response = send(call, prepared)
-            except BaseException as error:
-                kind = _error_type(error)
-                span.set_attribute("error.type", kind)
-                span.set_status(Status(StatusCode.ERROR))
-                metric["error.type"] = kind
-                self.duration.record(time.perf_counter() - started, metric)
-                raise
-            status = response.status_code
-            span.set_attribute("http.response.status_code", status)
-            metric["http.response.status_code"] = status
-            if status >= 400:
-                span.set_attribute("error.type", str(status))
-                span.set_status(Status(StatusCode.ERROR))
-                metric["error.type"] = str(status)
-            self.duration.record(time.perf_counter() - started, metric)
-            return response
+    def observer(self, hooks: Hooks) -> TracedObserver:
+        """The observer that records calls here as well as logging them."""
+        return TracedObserver(hooks, self)
 
-    def retried(self, call: Call, delay: float, error: BaseException) -> None:
+
+class TracedObserver(Observer):
+    """An ``Observer`` that also records spans, events and metrics (see the module)."""
+
+    def __init__(self, hooks: Hooks, telemetry: Telemetry) -> None:
+        super().__init__(hooks)
+        self.telemetry = telemetry
+
+    def operation(self, call: Call) -> AbstractContextManager[Span]:
+        """Start the INTERNAL span of a logical call, current for its attempts."""
+        return self.telemetry.operation(call)
+
+    def sending(self, call: Call, prepared: requests.PreparedRequest) -> Watching:
+        """The CLIENT span of one request, timed for the histogram."""
+        return _ClientSpan(self.telemetry, call, prepared)
+
+    def retrying(
+        self,
+        call: Call,
+        outcome: Outcome,
+        error: MicroblogError,
+        delay: float,
+        *,
+        elapsed: float,
+        attempts: int | None,
+    ) -> None:
         """Record a retry on the call's span and in the counter."""
         trace.get_current_span().add_event(
             "retry",
@@ -241,16 +190,78 @@ class Telemetry:
         attributes = {"http.request.method": call.method}
         if call.template:
             attributes["url.template"] = call.template
-        self.retries.add(1, attributes)
+        self.telemetry.retries.add(1, attributes)
+        super().retrying(call, outcome, error, delay, elapsed=elapsed, attempts=attempts)
 
-    def rate_limit_wait(self, delay: float) -> None:
+    def rate_limit_wait(self, call: Call, delay: float) -> None:
         """Record a rate-limit wait on the current span and in the counter."""
+        super().rate_limit_wait(call, delay)
         trace.get_current_span().add_event("rate_limit_wait", {"delay_s": delay})
-        self.rate_limit_waits.add(1)
+        self.telemetry.rate_limit_waits.add(1)
 
-    def revalidated(self) -> None:
+    def revalidated(self, call: Call) -> None:
         """Record that the cached response was still fresh (a 304)."""
         trace.get_current_span().add_event("revalidated", {"http.response.status_code": 304})
+
+
+class _ClientSpan(Watching):
+    """The CLIENT span of one request: opened around its send, closed with its outcome."""
+
+    __slots__ = ("_call", "_metric", "_span", "_span_context", "_started", "_suppressed", "_tm")
+
+    def __init__(self, telemetry: Telemetry, call: Call, prepared: requests.PreparedRequest):
+        parts = urlsplit(prepared.url or "")
+        method = prepared.method or call.method
+        self._metric: dict[str, Any] = {
+            "http.request.method": method,
+            "server.address": parts.hostname or "",
+            "server.port": parts.port or (443 if parts.scheme == "https" else 80),
+        }
+        if call.template:
+            self._metric["url.template"] = call.template
+        attributes = {
+            **self._metric,
+            "url.full": _full_url(prepared.url or ""),
+            "microblog.request_id": call.request_id,
+        }
+        if call.sends:
+            attributes["http.request.resend_count"] = call.sends
+        call.sends += 1
+        self._tm = telemetry
+        self._span_context = telemetry.tracer.start_as_current_span(
+            f"{method} {call.template}" if call.template else method,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+        self._span = self._span_context.__enter__()
+        propagate.inject(prepared.headers)
+        # The requests instrumentation, if on, would record this request again.
+        self._suppressed = context.attach(
+            context.set_value(_SUPPRESS_HTTP_INSTRUMENTATION_KEY, True)  # noqa: FBT003
+        )
+        self._started = time.perf_counter()
+
+    def answered(self, status: int) -> None:
+        """Record the answer's status (an error status sets ``error.type``)."""
+        self._span.set_attribute("http.response.status_code", status)
+        self._metric["http.response.status_code"] = status
+        if status >= 400:
+            self._span.set_attribute("error.type", str(status))
+            self._span.set_status(Status(StatusCode.ERROR))
+            self._metric["error.type"] = str(status)
+
+    def __exit__(self, *exc: object) -> None:
+        context.detach(self._suppressed)
+        error = exc[1] if len(exc) > 1 else None
+        if isinstance(error, BaseException):
+            name = _error_type(error)
+            self._span.set_attribute("error.type", name)
+            self._span.set_status(Status(StatusCode.ERROR))
+            self._metric["error.type"] = name
+        self._tm.duration.record(time.perf_counter() - self._started, self._metric)
+        self._span_context.__exit__(None, None, None)
 
 
 def _error_type(error: BaseException) -> str:

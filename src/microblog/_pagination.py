@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from microblog._errors import PaginationError, ResponseDecodeError
-
-if TYPE_CHECKING:
-    from microblog._resources._base import Requester
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -49,6 +46,39 @@ class _RecentLinks:
         if len(self._order) > REMEMBERED_LINKS:
             self._seen.discard(self._order.popleft())
         return True
+
+
+class _Answer(Protocol):
+    """What a pager reads of a response (``microblog._transport.Response``)."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (2xx)."""
+
+    @property
+    def request_id(self) -> str:
+        """The request id of the call."""
+
+    @property
+    def data(self) -> Any:
+        """The decoded JSON body."""
+
+
+class Requester(Protocol):
+    """What a pager calls: the client's one seam (``microblog.Client._request``).
+
+    Declared here, not imported from the resources, so the pager and the resources that
+    make pagers do not import each other.
+    """
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, str | int | None] | None = None,
+        template: str | None = None,
+    ) -> _Answer: ...
 
 
 def _cursor_of(link: str) -> str | None:

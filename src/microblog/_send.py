@@ -1,23 +1,28 @@
-"""Send one prepared request the way ``Session.send`` does, and read its answer, bounded.
+"""What one attempt needs below ``Session.send``: the adapter, the bounded body, the failures.
 
-The one module that imports ``urllib3``. ``requests``' own ``Session.prepare_request``/
-``Session.send`` merge settings, ``~/.netrc``, the cookie jar and the environment on every
-call, which is most of a single-origin client's cost; :class:`Sender` does what they do
-for one request, from what the user may set on the session: headers and params (merged by
-the caller), hooks, proxies, verify, cert, mounted adapters and cookies. A parity test
-(``tests/sdk/hostile/test_send_parity.py``) holds it to ``Session.send``.
+The one module that imports ``urllib3``. Every attempt goes through
+``session.send(prepared, ...)``, requests' public API, so whatever a requests user
+plugs in sees it: a mock that patches ``Session.send`` or ``HTTPAdapter.send``
+(requests-mock, responses), a recorder that patches urllib3's connection classes
+(vcrpy), an adapter mounted on the session (betamax), the OpenTelemetry
+instrumentation. What ``Session.send`` would otherwise do on every call that a client
+of one origin can do once, it does once: :class:`Environment` resolves proxies and the
+CA bundle from the environment when the client is made and passes them in.
 
-It differs on purpose in three ways: redirects are not followed here (the pipeline
-decides, by origin and method); the body is read in pieces, stopping past
-``max_bytes`` and at the call's deadline (``Session.send`` reads any size for as long as
-the service trickles); and every failure becomes :class:`AttemptFailed` with its kind
-(``microblog._outcome.Failure``) and whether the request may have been sent.
+Three things requests does not do, done here through its own seams:
 
-The response head is bounded by the deadline too, on the connections of the
-:class:`ClientAdapter` a client mounts: their ``getresponse`` hands the socket to
-``microblog._watchdog`` while the head is read, which shuts it down at the deadline (a
-read timeout alone lets a head trickled a byte at a time run for ever). A session the
-user injects with adapters of their own keeps the read timeout per read only.
+- the body is read by a response hook (:class:`BodyReader`), in pieces, stopping past
+  ``max_bytes`` and at the call's deadline (``Session.send`` would read any size, for as
+  long as the service trickles, before a redirect is even looked at);
+- the response head is bounded by the deadline too, on the pools of the
+  :class:`ClientAdapter` a client mounts: while a request is made on one of their
+  connections, ``microblog._watchdog`` holds it and shuts its socket down at the
+  deadline (a read timeout alone lets a head trickled a byte at a time run for ever).
+  The pools are urllib3's own classes as they are when the request is made, so a
+  recorder that patches them still sees the traffic. A session the user injects with
+  adapters of their own keeps the read timeout per read only;
+- every failure becomes :class:`AttemptFailed`, with its kind
+  (``microblog._outcome.Failure``) and whether the request may have been sent.
 """
 
 from __future__ import annotations
@@ -25,28 +30,34 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.cookies import extract_cookies_to_jar
-from requests.hooks import dispatch_hook
+from requests.models import REDIRECT_STATI
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers, get_environ_proxies
-from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from microblog._watchdog import WATCHDOG
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Iterator
 
+    from microblog._call import Deadline
     from microblog._outcome import Failure
 
-__all__ = ["AttemptFailed", "ClientAdapter", "Sender"]
+__all__ = [
+    "SEND_ERRORS",
+    "AttemptFailed",
+    "BodyReader",
+    "ClientAdapter",
+    "Environment",
+    "attempt_failed",
+    "restore_location",
+    "watched",
+]
 
 _PIECE = 65536
 _DIGITS = re.compile(r"[0-9]{1,30}")
@@ -59,6 +70,8 @@ _INVALID = (
     requests.exceptions.InvalidJSONError,
     urllib3.exceptions.LocationValueError,
 )
+#: What ``Session.send`` raises for a request that got no answer.
+SEND_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
 # What HTTPAdapter.send raises, in the order to test it: (types, failure, sent).
 _SEND_FAILURES: tuple[tuple[type[Exception] | tuple[type[Exception], ...], Failure, bool], ...] = (
     (requests.ConnectTimeout, "connect_timeout", False),
@@ -85,17 +98,8 @@ class AttemptFailed(Exception):  # noqa: N818  (internal: never reaches a caller
         self.status = status
 
 
-def _environment(session: requests.Session, url: str) -> tuple[dict[str, str], str | None]:
-    """Resolve proxies and the CA bundle from the environment, once, for ``url``'s origin."""
-    if not session.trust_env:
-        return {}, None
-    proxies = get_environ_proxies(url, no_proxy=session.proxies.get("no_proxy"))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return dict(proxies), bundle
-
-
-def _send_failure(exc: Exception, *, cut: bool) -> AttemptFailed:
-    """Classify what ``HTTPAdapter.send`` raised (``cut``: the timeout was the deadline's)."""
+def attempt_failed(exc: BaseException, *, cut: bool) -> AttemptFailed:
+    """Classify what ``Session.send`` raised (``cut``: the timeout was the deadline's)."""
     for types, failure, sent in _SEND_FAILURES:
         if isinstance(exc, types):
             deadline = cut and failure in ("connect_timeout", "timeout")
@@ -118,8 +122,40 @@ def _send_failure(exc: Exception, *, cut: bool) -> AttemptFailed:
     return AttemptFailed("lost", sent=True)
 
 
+class Environment:
+    """Proxies and the CA bundle from the environment, resolved once for one origin.
+
+    ``requests`` re-reads them from ``os.environ`` on every ``Session.send`` that is not
+    given them, which is most of what it adds to an adapter's send; a client talks to one
+    origin, so it resolves them when it is made. The session's own ``proxies``,
+    ``verify`` and ``cert`` are read per call and win.
+    """
+
+    def __init__(self, session: requests.Session, base_url: str) -> None:
+        self.proxies: dict[str, str] = {}
+        self.bundle: str | None = None
+        if session.trust_env:
+            found = get_environ_proxies(base_url, no_proxy=session.proxies.get("no_proxy"))
+            self.proxies = dict(found)
+            # A CA bundle path costs an os.path.isdir per call in HTTPAdapter, even for http.
+            if base_url.lower().startswith("https://"):
+                self.bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+                    "CURL_CA_BUNDLE"
+                )
+
+    def settings(self, session: requests.Session) -> dict[str, Any]:
+        """``Session.send``'s ``proxies``, ``verify`` and ``cert`` for the next request."""
+        proxies = self.proxies if session.trust_env else {}
+        if session.proxies:
+            proxies = {**proxies, **session.proxies}
+        verify = session.verify
+        if verify is True and session.trust_env and self.bundle:
+            verify = self.bundle
+        return {"proxies": proxies, "verify": verify, "cert": session.cert}
+
+
 class _Attempt(threading.local):
-    """The current thread's attempt, for the connection that reads its response head."""
+    """The current thread's attempt, for the pool that makes its request."""
 
     at: float | None = None  # the deadline on time.monotonic, or None
     cut: bool = False  # the watchdog shut the socket down at the deadline
@@ -128,46 +164,71 @@ class _Attempt(threading.local):
 _ATTEMPT = _Attempt()
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    """An HTTP connection whose response head is read under the deadline's watchdog."""
+class watched:  # noqa: N801  (a context manager, named as one)
+    """Watch the requests this thread sends until ``monotonic_at`` (None: unbounded).
 
-    def getresponse(self) -> Any:
-        """Read the response head as ``HTTPConnection`` does, cut off at the deadline."""
-        at, sock = _ATTEMPT.at, self.sock
-        if at is None or sock is None:
-            return super().getresponse()
-        ticket = WATCHDOG.watch(at, sock)
-        try:
-            return super().getresponse()
-        finally:
-            ticket.cancel()
-            _ATTEMPT.cut = ticket.fired
+    ``cut`` says afterwards whether the watchdog shut the attempt's socket down.
+    """
+
+    __slots__ = ("at",)
+
+    def __init__(self, monotonic_at: float | None) -> None:
+        self.at = monotonic_at
+
+    def __enter__(self) -> watched:
+        _ATTEMPT.at, _ATTEMPT.cut = self.at, False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ATTEMPT.at = None
+
+    @property
+    def cut(self) -> bool:
+        """Whether the watchdog shut the attempt's socket down at the deadline."""
+        return _ATTEMPT.cut
 
 
-class _WatchedHTTPSConnection(HTTPSConnection, _WatchedHTTPConnection):
-    """The HTTPS one (``getresponse`` from :class:`_WatchedHTTPConnection`)."""
+def _watched_request(make: Any, conn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Make a request on ``conn`` (``make``: the pool's own), watched until the deadline."""
+    at = _ATTEMPT.at
+    if at is None:
+        return make(conn, *args, **kwargs)
+    ticket = WATCHDOG.watch(at, conn)
+    try:
+        return make(conn, *args, **kwargs)
+    finally:
+        ticket.cancel()
+        _ATTEMPT.cut = _ATTEMPT.cut or ticket.fired
 
 
 class _WatchedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
+    """urllib3's pool; a request made on it is cut off at the thread's deadline."""
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        return _watched_request(super()._make_request, conn, *args, **kwargs)
 
 
 class _WatchedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
+    """The HTTPS one."""
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        return _watched_request(super()._make_request, conn, *args, **kwargs)
 
 
 class ClientAdapter(HTTPAdapter):
     """The adapter a client mounts on a session it creates itself.
 
-    ``requests``' own, except that a response without ``Set-Cookie`` (the service sends
-    none) skips the cookie parsing ``build_response`` does for every response: a mock
-    request, a mock response and a cookie-policy pass for nothing. A response that sets a
-    cookie is built by ``HTTPAdapter.build_response`` itself. Its connections read the
-    response head under the deadline's watchdog (see the module docstring).
+    ``requests``' own ``HTTPAdapter``, with two differences. Its pools cut a request off
+    at the call's deadline (see the module docstring); they subclass urllib3's pools
+    only to watch ``_make_request``, and take their connection classes from them when a
+    connection is made. And a response without ``Set-Cookie`` (the service sends none)
+    skips the cookie parsing ``build_response`` does for every response: a mock
+    request, a mock response and a cookie-policy pass for nothing. A response that sets
+    a cookie is built by ``HTTPAdapter.build_response`` itself.
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        """Make the pool manager as ``HTTPAdapter`` does, over watched connections."""
+        """Make the pool manager as ``HTTPAdapter`` does, over watched pools."""
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
             "http": _WatchedHTTPConnectionPool,
@@ -190,107 +251,49 @@ class ClientAdapter(HTTPAdapter):
         return response
 
 
-class Sender:
-    """Sends prepared requests through a session's adapters, reading bounded bodies.
+_HELD = "_microblog_location"
+
+
+def restore_location(response: requests.Response) -> None:
+    """Put back the ``Location`` a :class:`BodyReader` held back."""
+    held = response.__dict__.pop(_HELD, None)
+    if held is not None:
+        response.headers["Location"] = held
+
+
+class BodyReader:
+    """A response hook that reads the whole body, bounded in size and by the deadline.
+
+    Registered last on each prepared request, so ``Session.send`` hands it the response
+    before anything else reads the body (a redirect's too). A hook of the user's that
+    read the body already is checked against the bound instead.
+
+    A redirect's ``Location`` is held back until ``Session.send`` returns
+    (:func:`restore_location`): left in place, ``Session.send`` would work out the next
+    request itself (the pipeline decides redirects), and a hostile ``Location`` would
+    make it raise ``ValueError`` or ``UnicodeDecodeError``.
 
     Args:
-        session: The session whose adapters, hooks, proxies, verify, cert and cookies
-            are honoured (read on every call, so later changes count).
-        base_url: The one origin requests go to (the environment is resolved for it).
-        clock: The monotonic clock the deadlines are on.
+        max_bytes: The most body bytes read before giving up.
+        deadline: The call's deadline.
     """
 
-    def __init__(
-        self, session: requests.Session, base_url: str, clock: Callable[[], float]
-    ) -> None:
-        self.session = session
-        self.clock = clock
-        # requests re-reads proxies and CA bundles from os.environ on every
-        # Session.request(); every call goes to one origin, so resolve them once here.
-        self._env_proxies, self._env_bundle = _environment(session, base_url)
-        # A CA bundle path costs an os.path.isdir per call in HTTPAdapter, even for http.
-        if not base_url.lower().startswith("https://"):
-            self._env_bundle = None
+    __slots__ = ("deadline", "max_bytes")
 
-    def send(
-        self,
-        prepared: requests.PreparedRequest,
-        timeout: tuple[float, float],
-        *,
-        max_bytes: int,
-        deadline_at: float | None,
-    ) -> requests.Response:
-        """Send one request and read its whole answer (redirects are not followed).
+    def __init__(self, max_bytes: int, deadline: Deadline) -> None:
+        self.max_bytes = max_bytes
+        self.deadline = deadline
 
-        Args:
-            prepared: The request, headers and auth applied.
-            timeout: ``(connect, read)`` seconds for this attempt.
-            max_bytes: The most body bytes read before giving up.
-            deadline_at: The clock reading at which the call must end, or None.
-
-        Returns:
-            The response, its body read (``response.content``).
+    def __call__(self, response: requests.Response, **settings: Any) -> None:
+        """Read ``response``'s body into ``response.content``.
 
         Raises:
-            AttemptFailed: No whole answer (see the module docstring).
+            AttemptFailed: The body passed ``max_bytes`` or the deadline, or broke off.
         """
-        session = self.session
-        proxies = self._env_proxies if session.trust_env else {}
-        if session.proxies:
-            proxies = {**proxies, **session.proxies}
-        verify = session.verify
-        if verify is True and session.trust_env and self._env_bundle:
-            verify = self._env_bundle
-        cut = False
-        if deadline_at is not None:
-            left = deadline_at - self.clock()
-            if left <= 0:
-                raise AttemptFailed("deadline", sent=False)
-            if left < max(timeout):
-                timeout, cut = (min(timeout[0], left), min(timeout[1], left)), True
-        settings: dict[str, Any] = {
-            "timeout": timeout,
-            "proxies": proxies,
-            "verify": verify,
-            "cert": session.cert,
-            "stream": True,
-        }
-        started = time.perf_counter()
-        _ATTEMPT.at = None if deadline_at is None else time.monotonic() + left
-        _ATTEMPT.cut = False
-        try:
-            response = session.get_adapter(prepared.url or "").send(prepared, **settings)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            if _ATTEMPT.cut:  # the watchdog ended a head that was still arriving
-                raise AttemptFailed("deadline", sent=True) from exc
-            raise _send_failure(exc, cut=cut) from exc
-        finally:
-            _ATTEMPT.at = None
-        response.elapsed = timedelta(seconds=time.perf_counter() - started)
-        if prepared.hooks.get("response"):
-            # Hooks see the settings Session.send would pass (stream=False: the body is
-            # read right after them, as Session.send does).
-            response = cast(
-                "requests.Response",
-                dispatch_hook(  # type: ignore[no-untyped-call]  # untyped in requests
-                    "response", prepared.hooks, response, **{**settings, "stream": False}
-                ),
-            )
-        if "Set-Cookie" in response.headers:
-            extract_cookies_to_jar(  # type: ignore[no-untyped-call]  # untyped in requests
-                session.cookies, prepared, response.raw
-            )
-        self._read(response, timeout[1], max_bytes, deadline_at)
-        return response
-
-    def _read(
-        self,
-        response: requests.Response,
-        read_timeout: float,
-        max_bytes: int,
-        deadline_at: float | None,
-    ) -> None:
         status = response.status_code
+        if status in REDIRECT_STATI and "Location" in response.headers:
+            response.__dict__[_HELD] = response.headers.pop("Location")
+        max_bytes = self.max_bytes
         already: Any = getattr(response, "_content", False)
         if already is not False:  # a response hook read the body already
             if len(already or b"") > max_bytes:
@@ -304,39 +307,37 @@ class Sender:
             if len(response.content) > max_bytes:
                 raise AttemptFailed("too_large", sent=True, status=status)
             return
+        timeout = settings.get("timeout")
+        read_timeout = timeout[1] if isinstance(timeout, tuple) else 30.0
         try:
-            content = self._pieces(response.raw, status, read_timeout, max_bytes, deadline_at)
+            content = b"".join(self._pieces(response.raw, status, read_timeout))
         except AttemptFailed:
             response.close()
             raise
         response._content = content
         response._content_consumed = True  # type: ignore[attr-defined]  # set by requests too
 
-    def _pieces(
-        self, raw: Any, status: int, read_timeout: float, max_bytes: int, deadline_at: float | None
-    ) -> bytes:
+    def _pieces(self, raw: Any, status: int, read_timeout: float) -> Iterator[bytes]:
         """Read a body piece by piece, each read bounded by the deadline, the total by size."""
-        pieces: list[bytes] = []
         total = 0
         cut = False
         try:
             while True:
-                if deadline_at is not None:
-                    left = deadline_at - self.clock()
-                    if left <= 0:
-                        raise AttemptFailed("deadline", sent=True, status=status)
-                    if left < read_timeout:  # no single read may wait past the deadline
-                        sock = getattr(getattr(raw, "_connection", None), "sock", None)
-                        if sock is not None:
-                            sock.settimeout(left)
-                            cut = True
+                left = self.deadline.left()
+                if left <= 0:
+                    raise AttemptFailed("deadline", sent=True, status=status)
+                if left < read_timeout:  # no single read may wait past the deadline
+                    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+                    if sock is not None:
+                        sock.settimeout(left)
+                        cut = True
                 piece = raw.read1(_PIECE, decode_content=True)
                 if not piece:
-                    return b"".join(pieces)
+                    return
                 total += len(piece)
-                if total > max_bytes:
+                if total > self.max_bytes:
                     raise AttemptFailed("too_large", sent=True, status=status)
-                pieces.append(piece)
+                yield piece
         except _TIMEOUT as exc:
             raise AttemptFailed("deadline" if cut else "timeout", sent=True) from exc
         except urllib3.exceptions.DecodeError as exc:

@@ -1,11 +1,24 @@
-"""One logical call's pipeline: build -> pace -> send -> (re-login) -> decode -> map errors.
+"""One logical call, read top to bottom: from a manager's request to the decoded response.
 
-``Transport`` is the state a client shares with its ``with_options`` copies (session,
-auth, cache, pacing, hooks, clock). Each attempt ends in a response or a ``Failed``
-(a frozen ``Outcome`` and the error); ``Retrier`` (``_call.py``) asks ``Retry.decide``
-whether to raise or wait and try again. Sending one prepared request is ``Sender``'s
-job (``_send.py``, the one module that imports urllib3); ``Transport._send_one`` is the
-one seam every attempt's request goes through.
+As httpx's ``Client.send`` reads, each step a method named for its one concern, each
+calling the next straight down::
+
+    request                      the call: request id, Idempotency-Key, deadline, observer
+    _send_handling_breaker       the circuit breaker admits the call, then counts how it ended
+    _send_handling_retries       the first attempt; after a failure, tenacity's loop
+    _attempt                     one attempt, its answer decoded or its failure mapped
+    _send_handling_auth          ... sent once more after one re-login on a 401
+    _send_handling_pacing        ... after the client's and the service's rate limits allow it
+    _send_handling_redirects     ... following same-origin redirects of a GET/HEAD
+    _send_single_request         one request: the observer's span, the middleware chain
+    _send_through_session        ``session.send(prepared, ...)``, the body read bounded
+
+What happens is told once, to the call's observer (``_observe.py``): logging, hooks and
+telemetry listen there. The values a call is made of (``Call``, ``Deadline``,
+``CallPolicy``, ``Failed``) are in ``_call.py``; the retry rule is ``Retry``'s
+(``_config.py``); what an attempt came to, decoded or mapped to its error, is
+``_decode.py``'s; what lies below ``Session.send`` (the adapter, the body reader, the
+failure kinds) is ``_send.py``'s.
 
 Per logical call: one ``X-Request-ID`` and, for a POST, one ``Idempotency-Key``, both
 made before the first attempt and sent unchanged by every retry.
@@ -19,43 +32,39 @@ same-origin redirects are followed for GET and HEAD only (at most
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from json import loads as json_loads
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import tenacity
 from requests.auth import AuthBase
 from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
 
-from microblog._cache import CachedResponse, ETagCache
-from microblog._call import Call, CallPolicy, Failed, Retrier
-from microblog._errors import (
-    APITimeoutError,
-    MicroblogError,
-    PaginationError,
-    RateLimitError,
-    ResponseDecodeError,
-    error_from_failure,
-    error_from_response,
-    parse_retry_after,
-)
-from microblog._hooks import Hooks, call_hook
-from microblog._logging import logger
+from microblog._call import Call, CallPolicy, Deadline, Failed
+from microblog._decode import Response, decode, unanswered
+from microblog._errors import APITimeoutError, MicroblogError, PaginationError, RateLimitError
 from microblog._middleware import RawResponse, Request, apply, chain, request_of, response_of
-from microblog._outcome import Outcome
+from microblog._observe import Observer
 from microblog._ratelimit import ServerQuota, TokenBucket
-from microblog._send import AttemptFailed, Sender
+from microblog._send import (
+    AttemptFailed,
+    BodyReader,
+    Environment,
+    attempt_failed,
+    restore_location,
+    watched,
+)
 
 if TYPE_CHECKING:
     from microblog._auth import BearerAuth
     from microblog._breaker import CircuitBreaker
+    from microblog._cache import CachedResponse, ETagCache
+    from microblog._hooks import Hooks
     from microblog._middleware import Middleware
     from microblog._otel import Telemetry
 
@@ -63,30 +72,6 @@ __all__ = ["Response", "Transport"]
 
 MAX_RESPONSE_BYTES = 16 * 2**20
 _FOLLOWED = frozenset({"GET", "HEAD"})
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A successful (2xx) response, decoded.
-
-    Attributes:
-        status_code: The HTTP status (a 304 revalidation is reported as the cached 200).
-        headers: The response headers (case-insensitive).
-        data: The decoded JSON body; None when the body is empty (204).
-        url: The URL of the response.
-        request_id: The ``X-Request-ID`` the call sent.
-    """
-
-    status_code: int
-    headers: Mapping[str, str]
-    data: Any
-    url: str
-    request_id: str
-
-    @property
-    def etag(self) -> str | None:
-        """The response's ``ETag``, if any."""
-        return self.headers.get("ETag")
 
 
 class _Anonymous(AuthBase):
@@ -138,7 +123,7 @@ class Transport:
     """The state shared by a client and its copies, and the call pipeline.
 
     Thread-safe: the session's pool, the auth (login lock), the cache and the pacing
-    state each guard themselves; a call's own state lives in a per-call object.
+    state each guard themselves; a call's own state lives in its ``Call``.
     """
 
     def __init__(
@@ -153,7 +138,7 @@ class Transport:
         user_agent: str,
         wait_on_rate_limit: bool,
         clock: Callable[[], float],
-        sleep: Callable[[float], None],
+        sleep: Callable[[float], None] | None = None,
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
@@ -163,7 +148,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self._origin = _origin(self.base_url)
         self.session = session
-        self.sender = Sender(session, self.base_url, clock)
+        self.environment = Environment(session, self.base_url)
         self.auth = auth
         self.cache = cache
         self.bucket = bucket
@@ -173,17 +158,17 @@ class Transport:
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
+        self.rand = rand
         self.max_response_bytes = max_response_bytes
         self.breaker = breaker
         self.telemetry = telemetry
-        self.retrier = Retrier(
-            clock=clock,
-            sleep=sleep,
-            rand=rand,
-            hooks=hooks,
-            wait_on_rate_limit=wait_on_rate_limit,
-        )
+        self._observer = Observer(hooks)
+        self._traced = telemetry.observer(hooks) if telemetry is not None else None
         self._headers = {"User-Agent": user_agent, "Accept": "application/json"}
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait with the client's ``sleep``, or ``time.sleep`` as it is now (tests patch it)."""
+        (self.sleep or time.sleep)(seconds)
 
     def url_for(self, path_or_url: str) -> str:
         """Join a path to the base URL, or check that a link the service sent is on its origin.
@@ -241,6 +226,7 @@ class Transport:
             params = {k: v for k, v in params.items() if v is not None}
         started = self.clock()
         deadline = policy.retry.deadline
+        traced = self._traced
         call = Call(
             method,
             self.url_for(path_or_url),
@@ -252,57 +238,113 @@ class Transport:
             relogin,
             started,
             policy,
-            None if deadline is None else started + deadline,
+            Deadline(None if deadline is None else started + deadline, self.clock),
+            traced if traced is not None and traced.telemetry.live() else self._observer,
             template,
         )
-        telemetry = self.telemetry
-        if telemetry is not None and telemetry.live():
-            call.telemetry = telemetry
-            with telemetry.operation(call):
-                return self._run(call)
-        return self._run(call)
+        with call.observer.operation(call):
+            return self._send_handling_breaker(call)
 
-    def _run(self, call: Call) -> Response:
-        if self.breaker is None:
-            return self.retrier.run(call, self._attempt)
-        return self.breaker._guard(
-            self.clock, self.base_url, lambda: self.retrier.run(call, self._attempt)
+    def _send_handling_breaker(self, call: Call) -> Response:
+        """Ask the circuit breaker to admit the call, and tell it how the call ended."""
+        breaker = self.breaker
+        if breaker is None:
+            return self._send_handling_retries(call)
+        breaker.admit(self.clock(), self.base_url)
+        try:
+            response = self._send_handling_retries(call)
+        except BaseException as error:
+            breaker.record(error, self.clock())
+            raise
+        breaker.record(None, self.clock())
+        return response
+
+    def _send_handling_retries(self, call: Call) -> Response:
+        """Make the first attempt; after a failure, let tenacity run the policy's loop.
+
+        A call that succeeds first time never builds the loop. After a failure, the
+        policy's ``tenacity.Retrying`` decides from each attempt's ``Outcome`` (its retry
+        state on the client's clock) whether to wait and try again or stop.
+
+        Raises:
+            MicroblogError: The error of the attempt after which the loop stopped.
+        """
+        result = self._attempt(call)
+        if not isinstance(result, Failed):
+            return result
+        retrying = call.policy.retry.retrying(
+            sleep=self._sleep, rand=self.rand, wait_on_rate_limit=self.wait_on_rate_limit
         )
+        state = tenacity.RetryCallState(
+            retrying, fn=None, args=(), kwargs={"method": call.method, "keyed": call.keyed}
+        )
+        retrying.begin()
+        state.start_time = call.started
+        while True:
+            state.set_result(result.outcome)
+            state.outcome_timestamp = now = self.clock()
+            action = retrying.iter(state)
+            if not isinstance(action, tenacity.DoSleep):
+                raise result.error
+            retry = call.policy.retry
+            call.observer.retrying(
+                call,
+                result.outcome,
+                result.error,
+                float(action),
+                elapsed=now - call.started,
+                attempts=retry.max_attempts if retry.stop is None else None,
+            )
+            retrying.sleep(action)
+            state.prepare_for_next_attempt()
+            call.attempt += 1
+            result = self._attempt(call)
+            if not isinstance(result, Failed):
+                return result
 
     def _attempt(self, call: Call) -> Response | Failed:
+        """One attempt: the decoded answer, or what the failure came to."""
         try:
-            self._pace(call)
-            prepared = self._prepare(call)
-            cached = self._revalidate(call, prepared)
-            response = self._exchange(call, prepared)
-            if (
-                response.status_code == 401
-                and call.authenticate
-                and call.relogin
-                and self.auth is not None
-                and self.auth.relogin(prepared.headers.get("Authorization"))
-            ):
-                self._pace(call)
-                prepared = self._prepare(call)
-                cached = self._revalidate(call, prepared)
-                response = self._exchange(call, prepared)
+            response, cached = self._send_handling_auth(call)
         except AttemptFailed as failed:
-            return self._failed(call, failed)
+            return unanswered(
+                call, failed, base_url=self.base_url, max_bytes=self.max_response_bytes
+            )
         except _Answered as answered:
             return answered.failed
-        return self._decode(call, response, cached)
+        return decode(call, response, cached, cache=self.cache, now=self.wall_clock)
+
+    def _send_handling_auth(self, call: Call) -> tuple[requests.Response, CachedResponse | None]:
+        """Send; on a 401 for a token a password can replace, log in again and send once more."""
+        response, cached = self._send_handling_pacing(call)
+        if (
+            response.status_code == 401
+            and call.authenticate
+            and call.relogin
+            and self.auth is not None
+            and self.auth.relogin(response.request.headers.get("Authorization"))
+        ):
+            response, cached = self._send_handling_pacing(call)
+        return response, cached
+
+    def _send_handling_pacing(self, call: Call) -> tuple[requests.Response, CachedResponse | None]:
+        """Wait for the rate limits, then prepare, revalidate and send the request."""
+        self._pace(call)
+        prepared = self._prepare(call)
+        cached = self._revalidate(call, prepared)
+        return self._send_handling_redirects(call, prepared), cached
 
     def _pace(self, call: Call) -> None:
         if self.bucket is not None:
             delay = self.bucket.reserve()
             if delay > 0:
-                if call.deadline_at is not None and self.clock() + delay > call.deadline_at:
+                if not call.deadline.allows(delay):
                     raise APITimeoutError(
                         "waiting for the client's own rate limit would pass the call's "
                         f"deadline (request id {call.request_id})",
                         request_id=call.request_id,
                     )
-                self._rate_limit_wait(call, delay)
+                self._wait_for_rate_limit(call, delay)
         delay = self.quota.delay()
         if delay <= 0:
             return
@@ -311,8 +353,7 @@ class Transport:
             # calling: forget it and let the service answer (a real 429 is raised then).
             self.quota.clear()
             return
-        over_deadline = call.deadline_at is not None and self.clock() + delay > call.deadline_at
-        if not self.wait_on_rate_limit or over_deadline:
+        if not self.wait_on_rate_limit or not call.deadline.allows(delay):
             raise RateLimitError(
                 retry_after=delay,
                 status_code=429,
@@ -320,13 +361,11 @@ class Transport:
                 detail=f"the service's quota is spent; it resets in {delay:.1f} s",
                 request_id=call.request_id,
             )
-        self._rate_limit_wait(call, delay)
+        self._wait_for_rate_limit(call, delay)
 
-    def _rate_limit_wait(self, call: Call, delay: float) -> None:
-        call_hook(self.hooks.on_rate_limit_wait, delay)
-        if call.telemetry is not None:
-            call.telemetry.rate_limit_wait(delay)
-        self.sleep(delay)
+    def _wait_for_rate_limit(self, call: Call, delay: float) -> None:
+        call.observer.rate_limit_wait(call, delay)
+        self._sleep(delay)
 
     def _prepare(self, call: Call) -> requests.PreparedRequest:
         session = self.session
@@ -346,6 +385,8 @@ class Transport:
             )
         except requests.RequestException as exc:  # e.g. a body json cannot encode
             raise ValueError(f"cannot build the request: {exc}") from exc
+        # Last of the response hooks: the body is read, bounded, inside Session.send.
+        prepared.hooks["response"].append(BodyReader(self.max_response_bytes, call.deadline))
         return prepared
 
     def _revalidate(self, call: Call, prepared: requests.PreparedRequest) -> CachedResponse | None:
@@ -356,9 +397,11 @@ class Transport:
             prepared.headers["If-None-Match"] = cached.etag
         return cached
 
-    def _exchange(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
+    def _send_handling_redirects(
+        self, call: Call, prepared: requests.PreparedRequest
+    ) -> requests.Response:
         """Send, following same-origin redirects of a GET/HEAD (see the module docstring)."""
-        response = self._send_one(call, prepared)
+        response = self._send_single_request(call, prepared)
         hops = 0
         while response.is_redirect and call.method in _FOLLOWED:
             target = self._redirect_target(response)
@@ -367,7 +410,7 @@ class Transport:
             hops += 1
             prepared = prepared.copy()
             prepared.url = target
-            response = self._send_one(call, prepared)
+            response = self._send_single_request(call, prepared)
         return response
 
     def _redirect_target(self, response: requests.Response) -> str | None:
@@ -382,24 +425,23 @@ class Transport:
             return None
         return target if same else None
 
-    def _send_one(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
-        """Send one request of an attempt: the seam middleware, tracing and breakers wrap.
-
-        Without middleware nothing is wrapped (the default path costs one test).
+    def _send_single_request(
+        self, call: Call, prepared: requests.PreparedRequest
+    ) -> requests.Response:
+        """Send one request of an attempt, seen by the observer, through the middleware.
 
         Raises:
             AttemptFailed: No whole answer arrived.
             _Answered: The same, seen by middleware as the mapped error.
         """
-        if call.telemetry is not None:
-            return call.telemetry.send(call, prepared, self._send_next)
-        return self._send_next(call, prepared)
-
-    def _send_next(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
-        middleware = call.policy.middleware
-        if middleware:
-            return self._through(middleware, call, prepared)
-        return self._send(call, prepared)
+        with call.observer.sending(call, prepared) as seen:
+            middleware = call.policy.middleware
+            if middleware:
+                response = self._through(middleware, call, prepared)
+            else:
+                response = self._send_through_session(call, prepared)
+            seen.answered(response.status_code)
+        return response
 
     def _through(
         self,
@@ -411,15 +453,19 @@ class Transport:
         request = request_of(prepared)
         content = request.content
         sent: list[tuple[RawResponse, requests.Response]] = []
-        unanswered: list[Failed] = []
+        lost: list[Failed] = []
 
         def send(request: Request) -> RawResponse:
             apply(request, prepared, content)
             try:
-                response = self._send(call, prepared)
+                response = self._send_through_session(call, prepared)
             except AttemptFailed as failed:
-                unanswered.append(self._failed(call, failed))
-                raise unanswered[-1].error from failed.__cause__
+                lost.append(
+                    unanswered(
+                        call, failed, base_url=self.base_url, max_bytes=self.max_response_bytes
+                    )
+                )
+                raise lost[-1].error from failed.__cause__
             raw = RawResponse(
                 response.status_code, response.headers, response.content, response.elapsed
             )
@@ -429,136 +475,54 @@ class Transport:
         try:
             answer = chain(middleware, send)(request)
         except MicroblogError as error:
-            if unanswered and error is unanswered[-1].error:
-                raise _Answered(unanswered[-1]) from None
+            if lost and error is lost[-1].error:
+                raise _Answered(lost[-1]) from None
             raise
         for raw, response in sent:
             if raw is answer:
                 return response
         return response_of(answer, prepared)
 
-    def _send(self, call: Call, prepared: requests.PreparedRequest) -> requests.Response:
-        started = time.perf_counter()
+    def _send_through_session(
+        self, call: Call, prepared: requests.PreparedRequest
+    ) -> requests.Response:
+        """``session.send`` the request, its body read (bounded) by the ``BodyReader`` hook.
+
+        Proxies, ``verify`` and ``cert`` are passed in (``Environment``), so
+        ``Session.send`` does not resolve them again; redirects are the pipeline's.
+
+        Raises:
+            AttemptFailed: No whole answer arrived.
+        """
+        deadline = call.deadline
         try:
-            response = self.sender.send(
-                prepared,
-                call.policy.requests_timeout,
-                max_bytes=self.max_response_bytes,
-                deadline_at=call.deadline_at,
-            )
-        except AttemptFailed as failed:
-            self._log(call, prepared, failed.failure, started)
-            raise
-        self._log(call, prepared, response.status_code, started)
+            timeout, cut, left = deadline.shorten(call.policy.requests_timeout)
+        except ValueError:
+            raise AttemptFailed("deadline", sent=False) from None
+        at = None if deadline.at is None else time.monotonic() + left
+        started = time.perf_counter()
+        with watched(at) as watch:
+            try:
+                response = self.session.send(
+                    prepared,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                    **self.environment.settings(self.session),
+                )
+            except AttemptFailed as failed:  # from the body reader
+                call.observer.sent(call, prepared, failed.failure, started)
+                raise
+            except Exception as exc:  # a mock's, a recorder's: one failure
+                # the watchdog may have ended a request still under way
+                failure = (
+                    AttemptFailed("deadline", sent=True)
+                    if watch.cut
+                    else attempt_failed(exc, cut=cut)
+                )
+                call.observer.sent(call, prepared, failure.failure, started)
+                raise failure from exc
+        restore_location(response)
+        call.observer.sent(call, prepared, response.status_code, started)
         self.quota.observe(response.headers)
         return response
-
-    def _log(
-        self, call: Call, prepared: requests.PreparedRequest, outcome: int | str, started: float
-    ) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            failed = isinstance(outcome, str)
-            logger.debug(
-                "%s %s -> %s in %.1f ms (attempt %d, request id %s)",
-                call.method,
-                prepared.path_url,
-                outcome,
-                elapsed_ms,
-                call.attempt,
-                call.request_id,
-                extra={
-                    "method": call.method,
-                    "url_template": call.template,
-                    "status": None if failed else outcome,
-                    "failure": outcome if failed else None,
-                    "elapsed_ms": elapsed_ms,
-                    "attempt": call.attempt,
-                    "request_id": call.request_id,
-                },
-            )
-
-    def _failed(self, call: Call, failed: AttemptFailed) -> Failed:
-        """The ``Failed`` for an attempt without a whole answer, its error mapped."""
-        call.maybe_applied = call.maybe_applied or failed.sent
-        cause = failed.__cause__
-        error = error_from_failure(
-            failed.failure,
-            base_url=self.base_url,
-            cause=cause,
-            status_code=failed.status,
-            request_id=call.request_id,
-            max_bytes=self.max_response_bytes,
-        )
-        if cause is not None:
-            # The cause stays in __cause__ (its own cause in its args), but a traceback
-            # shows it in one line instead of four chained exceptions deep inside urllib3.
-            cause.__suppress_context__ = True
-            cause.__traceback__ = None
-        error.__cause__ = cause
-        error.__suppress_context__ = True
-        return Failed(Outcome.failed(failed.failure, sent=failed.sent), error)
-
-    def _decode(
-        self, call: Call, response: requests.Response, cached: CachedResponse | None
-    ) -> Response | Failed:
-        status = response.status_code
-        if status == 304 and cached is not None:
-            if call.telemetry is not None:
-                call.telemetry.revalidated()
-            return Response(
-                200,
-                cached.headers,
-                self._json(call, cached.content, 200),
-                response.url,
-                call.request_id,
-            )
-        if status == 404 and call.method == "DELETE" and call.maybe_applied:
-            # An earlier attempt's answer was lost and this retry finds nothing to delete:
-            # that attempt did it. Raising NotFoundError would report a done delete as failed.
-            logger.info(
-                "DELETE %s: gone on attempt %d after an unanswered attempt; taken as done "
-                "(request id %s)",
-                urlsplit(call.url).path,
-                call.attempt,
-                call.request_id,
-                extra={
-                    "method": call.method,
-                    "url_template": call.template,
-                    "status": status,
-                    "attempt": call.attempt,
-                    "request_id": call.request_id,
-                },
-            )
-            if self.cache is not None:
-                self.cache.discard(response.request.url or "")
-            return Response(204, CaseInsensitiveDict(), None, response.url, call.request_id)
-        if status >= 300 or status < 200:
-            return self._error(call, response)
-        content = response.content
-        if self.cache is not None:
-            url = response.request.url or ""
-            etag = response.headers.get("ETag") if call.method == "GET" else None
-            if etag:
-                self.cache.put(url, CachedResponse(etag, content, response.headers))
-            elif cached is not None or call.method != "GET":
-                self.cache.discard(url)
-        data = self._json(call, content, status) if content else None
-        return Response(status, response.headers, data, response.url, call.request_id)
-
-    @staticmethod
-    def _json(call: Call, content: bytes, status: int) -> Any:
-        try:
-            return json_loads(content)
-        except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
-            raise ResponseDecodeError(
-                "the response body is not JSON", status_code=status, request_id=call.request_id
-            ) from exc
-
-    def _error(self, call: Call, response: requests.Response) -> Failed:
-        now = self.wall_clock()
-        error = error_from_response(response, request_id=call.request_id, now=now)
-        status = response.status_code
-        call.maybe_applied = call.maybe_applied or status >= 500
-        after = parse_retry_after(response.headers.get("Retry-After"), now=now)
-        return Failed(Outcome(status=status, retry_after=after, code=error.code), error)

@@ -2,9 +2,11 @@
 
 A read timeout bounds each wait for the next bytes, not how long a response head takes:
 a server that trickles its status line and headers a byte at a time holds an attempt for
-as long as it likes. ``_send.py`` registers the socket of each request it sends with
-:data:`WATCHDOG` while the head is read; at the call's deadline the watchdog shuts that
-socket down, the blocked read returns at once, and the attempt fails as ``"deadline"``.
+as long as it likes. ``_send.py`` registers the connection of each request it makes with
+:data:`WATCHDOG` while the request is made and its head read; at the call's deadline the
+watchdog shuts that connection's socket down, the blocked read returns at once, and the
+attempt fails as ``"deadline"``. A connection still being made has no socket yet (its
+connect timeout is already shortened to the deadline): the watchdog looks again shortly.
 
 Our own small mechanism, not a library's: what is needed is one daemon thread over a heap
 of deadlines, and a per-request cost of a lock and a heap push (a ``threading.Timer`` per
@@ -19,21 +21,28 @@ import itertools
 import socket
 import threading
 import time
+from typing import Any
 
 __all__ = ["WATCHDOG", "Ticket", "Watchdog"]
 
 # Rebuild the heap when this many cancelled tickets wait in it (and they are most of it).
 _COMPACT_AT = 256
+# How soon to look again at a connection that had no socket yet at its deadline.
+_AGAIN = 0.01
 
 
 class Ticket:
-    """One watched socket: cancel it when the read it guards is done."""
+    """One watched socket or connection: cancel it when the read it guards is done.
 
-    __slots__ = ("cancelled", "fired", "sock", "watchdog")
+    ``target`` is a socket, or a connection whose ``sock`` attribute holds its socket
+    once it is connected.
+    """
 
-    def __init__(self, watchdog: Watchdog, sock: socket.socket) -> None:
+    __slots__ = ("cancelled", "fired", "target", "watchdog")
+
+    def __init__(self, watchdog: Watchdog, target: Any) -> None:
         self.watchdog = watchdog
-        self.sock = sock
+        self.target = target
         self.cancelled = False
         self.fired = False
 
@@ -41,11 +50,20 @@ class Ticket:
         """Stop watching (the read ended before the deadline, or failed)."""
         self.watchdog.cancel(self)
 
-    def fire(self) -> None:
-        """Shut the socket down: a read blocked on it returns at once."""
+    def fire(self) -> bool:
+        """Shut the socket down: a read blocked on it returns at once.
+
+        Returns:
+            False when the connection has no socket yet (look again later).
+        """
+        target = self.target
+        sock = target if isinstance(target, socket.socket) else getattr(target, "sock", None)
+        if sock is None:
+            return False
         self.fired = True
         with contextlib.suppress(OSError):  # already closed: nothing is reading it any more
-            self.sock.shutdown(socket.SHUT_RDWR)
+            sock.shutdown(socket.SHUT_RDWR)
+        return True
 
 
 class Watchdog:
@@ -58,9 +76,9 @@ class Watchdog:
         self._cancelled = 0
         self._thread: threading.Thread | None = None
 
-    def watch(self, at: float, sock: socket.socket) -> Ticket:
-        """Shut ``sock`` down at ``at`` (on ``time.monotonic``) unless cancelled first."""
-        ticket = Ticket(self, sock)
+    def watch(self, at: float, target: Any) -> Ticket:
+        """Shut ``target``'s socket down at ``at`` (``time.monotonic``) unless cancelled first."""
+        ticket = Ticket(self, target)
         with self._condition:
             heapq.heappush(self._heap, (at, next(self._order), ticket))
             if self._thread is None:
@@ -92,9 +110,10 @@ class Watchdog:
                     _, _, ticket = heapq.heappop(self._heap)
                     if ticket.cancelled:
                         self._cancelled -= 1
-                    else:
+                    elif ticket.fire():
                         ticket.cancelled = True
-                        ticket.fire()
+                    else:
+                        heapq.heappush(self._heap, (now + _AGAIN, next(self._order), ticket))
                 wait = self._heap[0][0] - now if self._heap else None
                 self._condition.wait(wait)
 

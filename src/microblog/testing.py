@@ -151,6 +151,8 @@ class LocalServer:
             try:
                 import uvicorn  # noqa: PLC0415 - the server extra is needed only from here on
 
+                from microblog_server.api.asgi import header  # noqa: PLC0415
+                from microblog_server.api.request_id import request_id_for  # noqa: PLC0415
                 from microblog_server.bootstrap import create_app  # noqa: PLC0415
                 from microblog_server.settings import Settings  # noqa: PLC0415
             except ModuleNotFoundError as error:
@@ -171,7 +173,12 @@ class LocalServer:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
             faulty = FaultMiddleware(
-                app, self._faults, problem=_problem, close=lambda scope: _close(server, scope)
+                app,
+                self._faults,
+                problem=_problem,
+                close=lambda scope: _close(server, scope),
+                request_id=request_id_for,
+                header=header,
             )
             config = uvicorn.Config(faulty, log_level="warning", access_log=False, lifespan="on")
             server = uvicorn.Server(config)

@@ -229,7 +229,7 @@ def test_a_middleware_returning_something_else_is_a_type_error(
     with microblog.Client(
         server.url,
         token=token,
-        middleware=[lambda request, call_next: None],  # type: ignore[list-item,return-value]
+        middleware=[lambda request, call_next: None],  # type: ignore[list-item]
     ) as client:
         with pytest.raises(TypeError, match="RawResponse"):
             client.me()

@@ -289,6 +289,7 @@ class Resource:
 
     def _fetch(self) -> None:
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.refresh")
         self._merge(self._client_or_raise()._request("GET", path, template=template))
 
     # -- public actions ----------------------------------------------------------------
@@ -347,6 +348,7 @@ class Resource:
     def _patch(self, body: Mapping[str, Any], etag: str | None) -> None:
         client = self._client_or_raise()
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.save")
         with self._handing_back_current():
             response = client._request(
                 "PATCH", path, json=dict(body), if_match=etag, template=template
@@ -395,6 +397,7 @@ class Resource:
         """
         etag = self._if_match(if_match)
         path, template = self._path()
+        template = template.named(f"{type(self).__name__.lower()}.delete")
         with self._handing_back_current():
             self._client_or_raise()._request("DELETE", path, if_match=etag, template=template)
 

@@ -62,21 +62,39 @@ def micropost_id_of(value: Micropost | int | str) -> int:
     return ident
 
 
-class Route(NamedTuple):
-    """A request path and the URL template it was built from.
+class Template(str):
+    """A URL template (``/api/v1/microposts/{id}``) and the SDK operation it serves.
 
-    The template (``/api/v1/microposts/{id}``) names the endpoint in logs and traces
-    without the values, so it stays low-cardinality and holds no user data.
+    The template names the endpoint in logs and traces without the values, so it stays
+    low-cardinality and holds no user data; ``operation`` (``"microposts.get"``) names
+    the SDK call in a trace's operation span. A ``str``, so it goes wherever a template
+    went.
     """
+
+    operation: str | None
+
+    def __new__(cls, text: str, operation: str | None = None) -> Template:
+        template = super().__new__(cls, text)
+        template.operation = operation
+        return template
+
+    def named(self, operation: str) -> Template:
+        """The same template, serving ``operation``."""
+        return Template(self, operation)
+
+
+class Route(NamedTuple):
+    """A request path and the URL template it was built from."""
 
     path: str
-    template: str
+    template: Template
 
 
-def route(template: str, **values: str | int) -> Route:
+def route(template: str, operation: str | None = None, /, **values: str | int) -> Route:
     """Build the path of ``template`` (relative to ``/api/v1``) from already validated values.
 
-    Each value is quoted whole as one segment (:func:`segment`).
+    Each value is quoted whole as one segment (:func:`segment`); ``operation`` names the
+    SDK call the route serves (see :class:`Template`).
     """
     quoted = {name: segment(value) for name, value in values.items()}
-    return Route(API + template.format_map(quoted), API + template)
+    return Route(API + template.format_map(quoted), Template(API + template, operation))

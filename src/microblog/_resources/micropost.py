@@ -142,7 +142,9 @@ class MicropostManager:
         if referenced is not None:
             body["referenced"] = username_of(referenced)
         path, template = route(
-            "/users/{username}/collection", username=self._client.users._caller()
+            "/users/{username}/collection",
+            "microposts.create",
+            username=self._client.users._caller(),
         )
         response = self._client._request("POST", path, json=body, template=template)
         return Micropost._from_response(self._client, response)
@@ -161,7 +163,9 @@ class MicropostManager:
         """
         batch = [_item(value) for value in items]
         caller = self._client.users._caller()
-        path, template = route("/users/{username}/collection/batch", username=caller)
+        path, template = route(
+            "/users/{username}/collection/batch", "microposts.create_many", username=caller
+        )
         response = self._client._request("POST", path, json={"items": batch}, template=template)
         with _base.decoding(response):
             result = _base.as_object(response.data, "batch").get("result")
@@ -171,7 +175,7 @@ class MicropostManager:
 
     def get(self, micropost: Micropost | int | str) -> Micropost:
         """Fetch a micropost by id (or refetch a :class:`Micropost`)."""
-        path, template = route("/microposts/{id}", id=micropost_id_of(micropost))
+        path, template = route("/microposts/{id}", "microposts.get", id=micropost_id_of(micropost))
         response = self._client._request("GET", path, template=template)
         return Micropost._from_response(self._client, response)
 
@@ -185,7 +189,7 @@ class MicropostManager:
     ) -> Pager[Micropost]:
         """A user's microposts (default: the caller's), newest first; lazy over every page."""
         username = self._client.users._caller() if author is None else username_of(author)
-        listing = route("/users/{username}/collection", username=username)
+        listing = route("/users/{username}/collection", "microposts.list", username=username)
         return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
 
     def search(
@@ -208,7 +212,12 @@ class MicropostManager:
             raise ValueError("search text and username prefix must be strings")
         params = {"text": text, "username": username or None}
         return Micropost._pager(
-            self._client, route("/search"), params=params, size=size, limit=limit, cursor=cursor
+            self._client,
+            route("/search", "microposts.search"),
+            params=params,
+            size=size,
+            limit=limit,
+            cursor=cursor,
         )
 
     def timeline(
@@ -225,7 +234,7 @@ class MicropostManager:
         self, user: User | str | None, *, size: int | None, limit: int | None, cursor: str | None
     ) -> Pager[Micropost]:
         username = self._client.users._caller() if user is None else username_of(user)
-        listing = route("/users/{username}/timeline", username=username)
+        listing = route("/users/{username}/timeline", "microposts.timeline", username=username)
         return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
 
     def __repr__(self) -> str:

@@ -175,14 +175,17 @@ class User(_base.Resource):
         """
         follower, followed = self._pair(user)
         client = self._client_or_raise()
-        path, template = route("/users/{username}/following", username=follower)
+        path, template = route("/users/{username}/following", "user.follow", username=follower)
         client._request("POST", path, json={"username": followed}, template=template)
 
     def unfollow(self, user: User | str | None = None) -> None:
         """Stop following: ``bob.unfollow()`` or ``me.unfollow("bob")`` (see :meth:`follow`)."""
         follower, followed = self._pair(user)
         path, template = route(
-            "/users/{username}/following/{followed}", username=follower, followed=followed
+            "/users/{username}/following/{followed}",
+            "user.unfollow",
+            username=follower,
+            followed=followed,
         )
         self._client_or_raise()._request("DELETE", path, template=template)
 
@@ -222,7 +225,9 @@ class User(_base.Resource):
         self, which: str, *, size: int | None, limit: int | None, cursor: str | None
     ) -> Pager[User]:
         client = self._client_or_raise()
-        listing = route(f"/users/{{username}}/{which}", username=username_of(self.username))
+        listing = route(
+            f"/users/{{username}}/{which}", f"user.{which}", username=username_of(self.username)
+        )
         return User._pager(client, listing, size=size, limit=limit, cursor=cursor)
 
     # -- identity ----------------------------------------------------------------------
@@ -271,7 +276,7 @@ class UserManager:
             raise ValueError(f"not a username: {username!r} (a string)")
         body = {"username": username, "password": password}
         body |= {k: v for k, v in (("display_name", display_name), ("bio", bio)) if v is not None}
-        path, template = route("/users")
+        path, template = route("/users", "users.create")
         response = self._client._request("POST", path, json=body, template=template)
         return User._from_response(self._client, response)
 
@@ -286,13 +291,13 @@ class UserManager:
         username = username_of(user)
         if lazy:
             return User._lazy(self._client, username)
-        path, template = route("/users/{username}", username=username)
+        path, template = route("/users/{username}", "users.get", username=username)
         response = self._client._request("GET", path, template=template)
         return User._from_response(self._client, response)
 
     def me(self) -> User:
         """Fetch the caller (``GET /api/v1/me``)."""
-        path, template = route("/me")
+        path, template = route("/me", "users.me")
         me = User._from_response(
             self._client, self._client._request("GET", path, template=template)
         )
@@ -310,7 +315,12 @@ class UserManager:
         """All users, or those whose username starts with ``q``; lazy over every page."""
         params = {"q": q} if q else None
         return User._pager(
-            self._client, route("/users"), params=params, size=size, limit=limit, cursor=cursor
+            self._client,
+            route("/users", "users.list"),
+            params=params,
+            size=size,
+            limit=limit,
+            cursor=cursor,
         )
 
     def _caller(self) -> str:

@@ -93,7 +93,10 @@ def test_an_error_without_a_problem_body_still_maps_by_status(
 
     sent_id = mock.calls[0].request.headers["X-Request-ID"]
     assert caught.value.code is None
-    assert str(caught.value) == f"404 error (request id {sent_id})"
+    assert str(caught.value) == (
+        f"404 error: the answer is not a microblog problem document ({content_type},"
+        f" {len(body)} bytes): is {BASE} the microblog service's URL? (request id {sent_id})"
+    )
 
 
 def test_the_message_is_one_line_even_for_a_multiline_detail(

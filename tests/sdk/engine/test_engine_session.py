@@ -1,13 +1,16 @@
-"""What a user sets on ``client.session`` is honoured, though the transport bypasses
-``Session.prepare_request`` and ``Session.send``: headers, params, hooks, proxies,
-verify, cert, mounted adapters, cookies and redirects.
+"""What a user sets on ``client.session`` is honoured: headers, params, hooks, proxies,
+verify, cert, mounted adapters, cookies and redirects. Requests are prepared by the
+pipeline (``Session.prepare_request`` would merge the environment per call) and every
+one is sent through ``Session.send``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import requests
+import requests.sessions
 from requests.adapters import HTTPAdapter
 
 from .engine_support import BASE, CANARY_TOKEN, MakeClient, sent_kwargs
@@ -90,7 +93,7 @@ def test_a_response_hook_on_the_session_fires_with_the_send_settings(
     assert len(seen) == 1
     status, kwargs = seen[0]
     assert status == 200
-    assert kwargs["stream"] is False
+    assert kwargs["stream"] is True  # Session.send's own: the SDK reads the body after
     assert kwargs["timeout"] is not None
 
 
@@ -187,3 +190,39 @@ def test_a_redirect_is_followed_as_the_session_would(
     assert response.data == {"name": "dana"}
     assert response.url == ME
     assert mock.calls[1].request.headers["Authorization"] == f"Bearer {CANARY_TOKEN}"
+
+
+def test_every_attempt_and_redirect_hop_goes_through_session_send(
+    mock: responses.RequestsMock, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock.add("GET", ME, status=503, json={})
+    mock.add("GET", ME, status=302, headers={"Location": f"{BASE}/api/v1/me2"})
+    mock.add("GET", f"{BASE}/api/v1/me2", json={"ok": True})
+    sent: list[dict[str, Any]] = []
+    real_send = requests.Session.send
+
+    def send(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        sent.append(kwargs)
+        return real_send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", send)
+
+    assert make_client()._request("GET", "/api/v1/me").data == {"ok": True}
+
+    assert len(sent) == 3  # two attempts, the second one redirected once
+    assert all(kwargs["allow_redirects"] is False for kwargs in sent)  # the SDK's rule
+    assert all("proxies" in kwargs for kwargs in sent)  # resolved once, passed in
+
+
+def test_session_send_is_never_left_to_resolve_proxies_from_the_environment(
+    mock: responses.RequestsMock, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mock.add("GET", ME, json={})
+    client = make_client()
+
+    def resolve(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("resolve_proxies called per call")
+
+    monkeypatch.setattr(requests.sessions, "resolve_proxies", resolve)
+
+    client._request("GET", "/api/v1/me")

@@ -46,3 +46,27 @@ def test_cancelled_tickets_do_not_pile_up_until_their_deadlines() -> None:
             watchdog.watch(time.monotonic() + 120, sock).cancel()
 
         assert len(watchdog._heap) < 600  # compacted as it goes, not 10 000 for 120 s
+
+
+class Connecting:
+    """A connection that has no socket yet (still connecting), then gets one."""
+
+    sock: socket.socket | None = None
+
+
+def test_a_connection_without_a_socket_yet_is_cut_once_it_has_one() -> None:
+    watchdog = Watchdog()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        conn = Connecting()
+        ticket = watchdog.watch(time.monotonic() + 0.02, conn)
+        time.sleep(0.1)  # the deadline passed while it had no socket: nothing to cut yet
+        assert not ticket.fired
+
+        ours.settimeout(10)
+        conn.sock = ours
+        started = time.monotonic()
+        assert ours.recv(1) == b""  # cut as soon as the watchdog looked again
+
+        assert time.monotonic() - started < 5
+        assert ticket.fired

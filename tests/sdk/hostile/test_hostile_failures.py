@@ -17,7 +17,7 @@ import requests
 import urllib3
 
 import microblog
-from microblog._send import AttemptFailed, _send_failure
+from microblog._send import AttemptFailed, attempt_failed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -191,7 +191,7 @@ pool = urllib3.HTTPConnectionPool("127.0.0.1", 1)
     ],
 )
 def test_every_send_exception_is_classified(exc: Exception, failure: str, sent: bool) -> None:
-    got = _send_failure(exc, cut=False)
+    got = attempt_failed(exc, cut=False)
     assert isinstance(got, AttemptFailed)
     assert (got.failure, got.sent) == (failure, sent)
 
@@ -200,5 +200,5 @@ def test_every_send_exception_is_classified(exc: Exception, failure: str, sent: 
     ("exc", "sent"), [(requests.ConnectTimeout("c"), False), (requests.ReadTimeout("r"), True)]
 )
 def test_a_timeout_shortened_to_the_deadline_is_the_deadline(exc: Exception, sent: bool) -> None:
-    got = _send_failure(exc, cut=True)
+    got = attempt_failed(exc, cut=True)
     assert (got.failure, got.sent) == ("deadline", sent)

@@ -331,7 +331,7 @@ class EndlessFresh:
 
 def test_the_loop_guard_holds_a_bounded_number_of_links() -> None:
     client = EndlessFresh()
-    pages = Pager._over(client, PATH, parse).pages()  # type: ignore[arg-type]
+    pages = Pager._over(client, PATH, parse).pages()
     for _ in range(200):
         next(pages)
     tracemalloc.start()

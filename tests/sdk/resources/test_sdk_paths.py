@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from microblog._resources import Micropost, User
-from microblog._resources._paths import Route, micropost_id_of, route, segment, username_of
+from microblog._resources._paths import micropost_id_of, route, segment, username_of
 
 from .resources_fakes import FakeClient, FakeResponse, post_json, user_json
 
@@ -71,8 +71,9 @@ def test_a_micropost_object_names_its_id() -> None:
 
 def test_segments_are_quoted_whole() -> None:
     assert segment("a/b c?") == "a%2Fb%20c%3F"
-    assert route("/users/{username}/collection/{id}", username="dana", id=5) == Route(
-        "/api/v1/users/dana/collection/5", "/api/v1/users/{username}/collection/{id}"
+    assert route("/users/{username}/collection/{id}", username="dana", id=5) == (
+        "/api/v1/users/dana/collection/5",
+        "/api/v1/users/{username}/collection/{id}",
     )
     assert route("/users/{username}", username="{id}").path == "/api/v1/users/%7Bid%7D"
 
