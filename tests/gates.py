@@ -38,6 +38,8 @@ POSTGRES_URL_VARIABLE = "MICROBLOG_TEST_POSTGRES_URL"
 #: Where the docs gate builds, and the variable that tells the tests it did.
 DOCS_BUILD = ROOT / "docs" / "_build" / "html"
 DOCS_BUILD_VARIABLE = "MICROBLOG_DOCS_BUILD"
+#: pytest-xdist: a worker per core; tests marked with one xdist_group share a worker.
+ON_EVERY_CORE = ["--numprocesses", "auto", "--dist", "loadgroup"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,12 @@ GATES: list[Gate] = [
         ],
     ),
     # The SDK's branch coverage must stay at 95 % or more (measured on src/microblog).
-    Gate("tests", [sys.executable, "-m", "pytest", "--cov-fail-under=95"], postgres_note),
+    # On every core (pytest-xdist); the cluster suite's tests share one worker (one cluster).
+    Gate(
+        "tests",
+        [sys.executable, "-m", "pytest", "--cov-fail-under=95", *ON_EVERY_CORE],
+        postgres_note,
+    ),
 ]
 
 
