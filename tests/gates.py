@@ -9,7 +9,8 @@ so one red gate never hides the state of the others; the run ends with one line 
 The docs gate runs before the tests and builds into ``docs/_build/html``; the tests that
 read the built site (``tests/docs/test_built_docs.py``) take that build (named in
 ``MICROBLOG_DOCS_BUILD``) instead of building the docs a second time. Run alone, pytest
-builds its own.
+builds its own. The tests run on every core (pytest-xdist, ``--dist loadgroup``): tests
+that must share one process (the cluster suite's one cluster) carry one ``xdist_group``.
 
 Plain Python rather than nox: nox would be one more tool to install before the first
 command can run, and its sessions make virtual environments of their own, while the
