@@ -32,7 +32,6 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
-    "sphinx_autodoc_typehints",
     "sphinxcontrib.mermaid",
     "offline_mermaid",  # docs/_ext: Mermaid's JS served from _static, not a CDN
     "myst_parser",
@@ -71,9 +70,11 @@ nitpicky = False
 # docs/_ext/offline_mermaid.py), so the site works with no network and needs no mermaid CLI.
 mermaid_output_format = "raw"
 
-typehints_fully_qualified = False
-always_document_param_types = False
-typehints_document_rtype = True
+# Type hints go into the descriptions, as short names, with the return type documented:
+# Sphinx's own autodoc does this (sphinx-autodoc-typehints did; its last release for Python
+# 3.11 calls a Sphinx API deprecated for Sphinx 10 and printed 64 warnings per build).
+autodoc_typehints_format = "short"
+autodoc_typehints_description_target = "all"
 
 
 @functools.cache

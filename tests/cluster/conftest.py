@@ -48,11 +48,12 @@ _names = itertools.count()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of this folder ``cluster``."""
+    """Mark every test of this folder ``cluster``, and keep them on one xdist worker."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.cluster)
+            item.add_marker(pytest.mark.xdist_group("cluster"))  # one cluster, not one each
 
 
 @dataclass

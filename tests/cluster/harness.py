@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-REQUIREMENTS = DEPLOY / "requirements.txt"
+REQUIREMENTS = ROOT / "requirements" / "deploy.txt"
 SECRET_KEY = "cluster-test-secret-key-0123456789abcdef"
 DB_USER = "microblog"
 DB_NAME = "microblog"
@@ -499,7 +499,7 @@ class HAProxy:
 
 
 def deployment_python(cache: Path) -> str:
-    """Return a Python whose environment holds exactly ``deploy/requirements.txt``.
+    """Return a Python whose environment holds exactly ``requirements/deploy.txt``.
 
     The virtual environment is made once per version of the file (its digest names the
     directory) with ``pip install --require-hashes``; the nodes run the service's source
@@ -531,7 +531,7 @@ def deployment_python(cache: Path) -> str:
     )
     if result.returncode != 0:
         raise RuntimeError(
-            f"pip could not install deploy/requirements.txt:\n{result.stderr[-2000:]}"
+            f"pip could not install requirements/deploy.txt:\n{result.stderr[-2000:]}"
         )
     (venv / ".complete").touch()
     return str(python)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,22 +24,17 @@ from threading import Event
 
 import httpx
 
+from tests.processes import free_port, wait_until_serving
+
 KEYS = 20
 ITEMS = 50
 SECRET = "crash-test-secret-key-0123456789-abcdefghijklmn"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def serve(database: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Run ``microblog-server serve`` on a free port until the block ends (or it is killed)."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MICROBLOG_DATABASE_URL": f"sqlite:///{database}",
@@ -61,20 +54,21 @@ def serve(database: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health/live", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)  # waiting for the process to bind, not for a retry
+        wait_until_serving(process, port, ready=lambda: answers(f"{base}/health/live"))
         yield base, process
     finally:
         if process.poll() is None:
             process.terminate()
         process.wait(timeout=10)
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers at all (the service is up)."""
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
 
 
 def batch(key: int) -> dict[str, list[dict[str, str]]]:

@@ -24,13 +24,7 @@ from microblog_server.bootstrap import build_services
 from microblog_server.cli import _bind_tcp_socket, main
 from microblog_server.data import DEMO_PASSWORD
 from microblog_server.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.processes import free_port, wait_until_serving
 
 
 def call(
@@ -43,6 +37,15 @@ def call(
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read())
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers at all (the service is up)."""
+    try:
+        call(url)
+    except (urllib.error.URLError, ConnectionError):
+        return False
+    return True
 
 
 @pytest.fixture
@@ -67,15 +70,7 @@ def serving(*options: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                call(f"{base}/health/live")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)  # waiting for the process to bind, not for a retry
+        wait_until_serving(process, port, ready=lambda: answers(f"{base}/health/live"), timeout=20)
         yield base
     finally:
         process.terminate()

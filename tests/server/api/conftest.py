@@ -1,16 +1,19 @@
-"""Fixtures for the API tests: a fresh app over a fresh in-memory SQLite database per test."""
+"""Fixtures for the API tests: a fresh app over a fresh in-memory SQLite database per test.
+
+The database is a copy of the session's migrated template (``tests/server/template_db.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
-from .support import Api
+from ..template_db import client_over_template
 
 
 @pytest.fixture
@@ -20,25 +23,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def client(settings: Settings, migrated_template: Path) -> Iterator[TestClient]:
     """A client of a new app (and a new database)."""
-    with TestClient(create_app(settings)) as test_client:
+    with client_over_template(settings, migrated_template) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def api(client: TestClient) -> Api:
-    """The client with sign-up and login helpers."""
-    return Api(client)
-
-
-@pytest.fixture
-def dana(api: Api) -> dict[str, str]:
-    """Authorization headers of a signed-up user ``dana``."""
-    return api.sign_up("dana")
-
-
-@pytest.fixture
-def jaime(api: Api) -> dict[str, str]:
-    """Authorization headers of a signed-up user ``jaime``."""
-    return api.sign_up("jaime")

@@ -1,42 +1,7 @@
-"""Helpers shared by the API tests."""
+"""Helpers shared by the API tests: the service tests' one client helper."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from tests.server.api_client import PASSWORD, Api
 
-if TYPE_CHECKING:
-    from fastapi.testclient import TestClient
-
-PASSWORD = "correct horse battery"
-
-
-@dataclass
-class Api:
-    """A test client with helpers to sign up and log in."""
-
-    client: TestClient
-
-    def sign_up(self, username: str, password: str = PASSWORD) -> dict[str, str]:
-        """Create a user and return the headers that authenticate as them."""
-        created = self.client.post(
-            "/api/v1/users", json={"username": username, "password": password}
-        )
-        assert created.status_code == 201, created.text
-        return self.login(username, password)
-
-    def login(self, username: str, password: str = PASSWORD) -> dict[str, str]:
-        """Log in and return the Authorization header."""
-        response = self.client.post(
-            "/api/v1/token", data={"username": username, "password": password}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-    def post_many(self, username: str, headers: dict[str, str], count: int) -> None:
-        """Post ``count`` numbered microposts to ``username``'s collection."""
-        items = [{"text": f"post {i}"} for i in range(count)]
-        response = self.client.post(
-            f"/api/v1/users/{username}/collection/batch", json={"items": items}, headers=headers
-        )
-        assert response.status_code == 201, response.text
+__all__ = ["PASSWORD", "Api"]

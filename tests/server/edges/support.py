@@ -10,14 +10,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
+
+from tests.processes import free_port, wait_until_serving
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -104,14 +104,6 @@ def token(base: str, username: str, password: str = PASSWORD, source: str | None
     return access
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Served:
     """A running ``serve`` process."""
@@ -152,15 +144,7 @@ def serving(tmp_path: Path, *options: str, **settings: str) -> Iterator[Served]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log.read_text(errors="replace")) from None
-                time.sleep(0.05)  # waiting for the process to bind, not for a retry
+        wait_until_serving(process, port, log=log)
         yield Served(base, port, log, process)
     finally:
         process.terminate()

@@ -31,6 +31,8 @@ from microblog_server.persistence import (
 from microblog_server.services import Services, UnitOfWorkFactory
 from microblog_server.settings import Settings
 
+from ..template_db import copy_template
+
 POSTGRES_URL_VARIABLE = "MICROBLOG_TEST_POSTGRES_URL"
 BACKENDS = ("sqlite", "postgresql")
 # Unique per test session: two runs against one database (two checkouts, CI beside a local
@@ -117,9 +119,12 @@ def database_url(make_database_url: MakeDatabaseUrl) -> str:
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+def engine(backend: str, database_url: str, migrated_template: Path) -> Iterator[Engine]:
+    """A migrated database: on SQLite a copy of the session's template, else migrated here."""
+    copied = backend == "sqlite" and copy_template(migrated_template, database_url)
     engine = create_engine_for_url(database_url)
-    upgrade(engine)
+    if not copied:
+        upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -131,7 +136,10 @@ def uow_factory(engine: Engine) -> UnitOfWorkFactory:
 
 
 @pytest.fixture
-def services(database_url: str) -> Iterator[Services]:
-    services = build_services(Settings.for_tests(database_url=database_url))
+def services(backend: str, database_url: str, migrated_template: Path) -> Iterator[Services]:
+    """The services over a migrated database (on SQLite, a copy of the session's template)."""
+    copied = backend == "sqlite" and copy_template(migrated_template, database_url)
+    settings = Settings.for_tests(database_url=database_url, auto_migrate=not copied)
+    services = build_services(settings)
     yield services
     services.close()

@@ -1,20 +1,24 @@
-"""Fixtures: a fresh app over a fresh SQLite file database per test."""
+"""Fixtures: a fresh app over a fresh SQLite file database per test.
+
+The database is a copy of the session's migrated template (``tests/server/template_db.py``),
+unless a test's ``settings`` name a file it prepared itself.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
 
-from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
-from .support import Api
+from ..template_db import client_over_template
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from fastapi.testclient import TestClient
 
 
 @pytest.fixture
@@ -24,25 +28,9 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def client(settings: Settings, migrated_template: Path) -> Iterator[TestClient]:
     """A client of a new app (and a new database) that sees 500s as a caller would."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    with client_over_template(
+        settings, migrated_template, raise_server_exceptions=False
+    ) as test_client:
         yield test_client
-
-
-@pytest.fixture
-def api(client: TestClient) -> Api:
-    """The client with sign-up and login helpers."""
-    return Api(client)
-
-
-@pytest.fixture
-def dana(api: Api) -> dict[str, str]:
-    """Authorization headers of a signed-up user ``dana``."""
-    return api.sign_up("dana")
-
-
-@pytest.fixture
-def jaime(api: Api) -> dict[str, str]:
-    """Authorization headers of a signed-up user ``jaime``."""
-    return api.sign_up("jaime")
