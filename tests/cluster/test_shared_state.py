@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.cluster.conftest import Cluster
+from tests.cluster.conftest import PASSWORD, Cluster
 from tests.cluster.harness import Node
 
 QUOTA = 12
@@ -120,7 +120,7 @@ def test_a_password_change_revokes_the_other_tokens_on_every_node_within_100_ms(
 
     changed = requests.patch(
         f"{changing.url}/api/v1/users/{username}",
-        json={"password": "a-new-cluster-password"},
+        json={"password": "a-new-cluster-password", "current_password": PASSWORD},
         headers={"Authorization": f"Bearer {changer}"},
         timeout=10,
     )

@@ -145,9 +145,10 @@ def test_concurrent_claims_of_one_idempotency_key_let_one_request_run(
 def test_a_duplicate_waits_for_the_running_request_and_replays_its_answer(
     services: Services,
 ) -> None:
-    done = Event()
-    first = Thread(target=_request, args=(services, done))
+    done, holding = Event(), Event()
+    first = Thread(target=_request, args=(services, done, holding))
     first.start()
+    assert holding.wait(30)  # the first holds the claim before the duplicate begins
     duplicate: list[IdempotencyClaim | IdempotencyRecord] = []
     second = Thread(target=lambda: duplicate.append(_request(services)))
     second.start()
