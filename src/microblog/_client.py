@@ -548,6 +548,10 @@ class Client:
         if auth is not None and auth.username == username:
             auth.use_password(password)
 
+    def _caller(self) -> str:
+        """The caller's username: known from the login, else one ``GET /me``, remembered."""
+        return self.users._caller()
+
     def me(self) -> User:
         """Return the caller's user."""
         return self.users.me()

@@ -1,6 +1,6 @@
 """What every resource shares: the client seam, loading from JSON, dirty tracking, laziness.
 
-A resource is a slotted dataclass (see ``user.py`` and ``micropost.py``) on top of
+A resource is a slotted dataclass (see ``_model.py``) on top of
 :class:`Resource`, which keeps the private state beside the declared fields: the client
 that loaded it, the ETag it was loaded with, the snapshot of its editable fields (what
 ``save()`` diffs against) and whether it is loaded yet (a lazy object is not).
@@ -24,8 +24,6 @@ from microblog._pagination import Pager
 
 if TYPE_CHECKING:
     from microblog._resources._paths import Route
-    from microblog._resources.micropost import MicropostManager
-    from microblog._resources.user import UserManager
 
 
 class Response(Protocol):
@@ -52,15 +50,10 @@ class Requester(Protocol):
     """The part of ``microblog.Client`` that resources and pagers call."""
 
     @property
-    def users(self) -> UserManager:
-        """The client's user manager (it knows the caller's username)."""
-
-    @property
-    def microposts(self) -> MicropostManager:
-        """The client's micropost manager."""
-
-    @property
     def _username(self) -> str | None: ...
+
+    def _caller(self) -> str:
+        """The caller's username (known from the login, else asked once)."""
 
     def _password_changed(self, username: str, password: str) -> None: ...
 
