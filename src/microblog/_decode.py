@@ -19,12 +19,8 @@ from requests.structures import CaseInsensitiveDict
 
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, Failed
-from microblog._errors import (
-    ResponseDecodeError,
-    error_from_failure,
-    error_from_response,
-    parse_retry_after,
-)
+from microblog._errors import ResponseDecodeError
+from microblog._failures import error_from_failure, error_from_response, parse_retry_after
 from microblog._logging import logger
 from microblog._outcome import Outcome
 
