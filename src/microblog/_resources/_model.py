@@ -13,7 +13,7 @@ from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at 
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from microblog._errors import AuthenticationError
-from microblog._resources import _base
+from microblog._resources import _base, _json
 from microblog._resources._paths import DIGITS, MAX_ID, PATH_CHANGING, Route, route
 
 if TYPE_CHECKING:
@@ -110,15 +110,15 @@ class User(_base.Resource):
 
     _EDITABLE: ClassVar[tuple[str, ...]] = ("display_name", "bio")
     _CONVERTERS: ClassVar[Mapping[str, _base.Converter]] = {
-        "username": _base.as_str,
-        "display_name": _base.as_optional_str,
-        "bio": _base.as_optional_str,
-        "created_at": _base.as_time,
-        "followers_count": _base.as_optional_int,
-        "following_count": _base.as_optional_int,
-        "microposts_count": _base.as_optional_int,
-        "href": _base.as_optional_str,
-        "collection": _base.as_optional_str,
+        "username": _json.as_str,
+        "display_name": _json.as_optional_str,
+        "bio": _json.as_optional_str,
+        "created_at": _json.as_time,
+        "followers_count": _json.as_optional_int,
+        "following_count": _json.as_optional_int,
+        "microposts_count": _json.as_optional_int,
+        "href": _json.as_optional_str,
+        "collection": _json.as_optional_str,
     }
     # JSON members whose names are taken by the methods below.
     _RENAMED: ClassVar[Mapping[str, str]] = {
@@ -140,11 +140,11 @@ class User(_base.Resource):
         return user
 
     def _apply(self, data: object, etag: str | None) -> None:
-        body = dict(_base.as_object(data, "User"))
+        body = dict(_json.as_object(data, "User"))
         links = {new: body.pop(old, None) for old, new in self._RENAMED.items()}
         super(User, self)._apply(body, etag)
         for name, value in links.items():
-            object.__setattr__(self, name, _base.as_optional_str(value, f"User.{name}"))
+            object.__setattr__(self, name, _json.as_optional_str(value, f"User.{name}"))
 
     def _path(self) -> Route:
         return route("/users/{username}", username=self.username)
@@ -281,8 +281,8 @@ def _mentions(value: object, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _base.malformed(what, value)
-    return tuple(_base.as_str(name, what) for name in value)
+        raise _json.malformed(what, value)
+    return tuple(_json.as_str(name, what) for name in value)
 
 
 @dataclass(slots=True, repr=False, eq=False, kw_only=True)
@@ -312,14 +312,14 @@ class Micropost(_base.Resource):
 
     _EDITABLE: ClassVar[tuple[str, ...]] = ("text", "referenced")
     _CONVERTERS: ClassVar[Mapping[str, _base.Converter]] = {
-        "id": _base.as_int,
-        "user": _base.as_str,
-        "text": _base.as_str,
-        "referenced": _base.as_optional_str,
+        "id": _json.as_int,
+        "user": _json.as_str,
+        "text": _json.as_str,
+        "referenced": _json.as_optional_str,
         "mentions": _mentions,
-        "timestamp": _base.as_time,
-        "updated_at": _base.as_time,
-        "href": _base.as_optional_str,
+        "timestamp": _json.as_time,
+        "updated_at": _json.as_time,
+        "href": _json.as_optional_str,
     }
 
     def _path(self) -> Route:

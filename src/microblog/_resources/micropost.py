@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from microblog._resources import _base
+from microblog._resources import _json
 from microblog._resources._model import (
     Micropost,
     User,
@@ -85,10 +85,10 @@ class MicropostManager:
             "/users/{username}/collection/batch", "microposts.create_many", username=caller
         )
         response = self._client._request("POST", path, json={"items": batch}, template=template)
-        with _base.decoding(response):
-            result = _base.as_object(response.data, "batch").get("result")
+        with _json.decoding(response):
+            result = _json.as_object(response.data, "batch").get("result")
             if not isinstance(result, list):
-                raise _base.malformed("batch result", result)
+                raise _json.malformed("batch result", result)
             return [Micropost._from_data(self._client, item) for item in result]
 
     def get(self, micropost: Micropost | int | str) -> Micropost:
