@@ -25,6 +25,7 @@ from microblog._errors import (
 from microblog._hooks import Hooks
 from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
+from microblog._resources._model import username_of
 from microblog._resources._paths import API, Template
 from microblog._send import ClientAdapter
 from microblog._settings import (
@@ -86,6 +87,9 @@ class Client:
         username: With ``password``: log in lazily, and once more on a 401.
         password: The password for ``username``.
         token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
+        anonymous: No credentials at all, whatever ``$MICROBLOG_TOKEN`` holds: an
+            application's shared client, whose per-user copies
+            (``with_options(token=...)``) carry each user's token.
         timeout: Per-attempt timeouts; a number means both connect and read. ``None``
             is refused.
         max_retries: Retries after the first attempt (0 turns retries off); overrides
@@ -161,6 +165,7 @@ class Client:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
+        anonymous: bool = False,
         timeout: Timeout | float = Timeout(),  # noqa: B008  # an immutable value
         max_retries: int | None = None,
         retry: Retry | None = None,
@@ -188,8 +193,12 @@ class Client:
             raise ValueError("pass username and password together")
         if password is not None and token is not None:
             raise ValueError("pass either a token or a username and password, not both")
+        if anonymous and (token is not None or password is not None):
+            raise ValueError(
+                "anonymous=True takes no credentials: pass no token=, username= or password="
+            )
         token = check_token(token, "token=")
-        if password is None and token is None:
+        if password is None and token is None and not anonymous:
             token = check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
         check_bytes("max_response_bytes", max_response_bytes)
         check_bytes("cache_max_bytes", cache_max_bytes)
@@ -231,9 +240,9 @@ class Client:
         )
         self._bind(CallPolicy(policy_timeout, policy_retry, check_middleware(middleware)))
 
-    def _bind(self, policy: CallPolicy) -> None:
+    def _bind(self, policy: CallPolicy, *, me: str | None = None) -> None:
         self._policy = policy
-        self.users = UserManager(self)
+        self.users = UserManager(self, me=me)
         self.microposts = MicropostManager(self)
 
     def __repr__(self) -> str:
@@ -304,6 +313,7 @@ class Client:
         retry: Retry | None = None,
         middleware: Sequence[Middleware] = _UNSET,
         token: str | None = _UNSET,
+        username: str = _UNSET,
     ) -> Client:
         """Return a copy with other timeouts, retries, middleware or token, sharing the pool.
 
@@ -316,6 +326,15 @@ class Client:
         another's) and record of the service's quota (``quota``). ``token=None`` makes
         an anonymous copy. A copy made this way never logs in with a password.
 
+        With ``token=`` and ``username=``, the copy also knows whose token it is, so
+        the calls that name the caller in their path (``microposts.create()``,
+        ``microposts.list()``, ``timeline()``, ``follow()``) cost one request, not a
+        ``GET /me`` first. A web app keeps the username beside the token in its session
+        (from ``with_options(token=...).me()`` at log-in). The SDK does not check it:
+        a wrong one is the service's ``PermissionDeniedError`` (a post into someone
+        else's collection), never an action on the wrong account. Without
+        ``username=``, a token copy asks ``GET /me`` once, on first need.
+
         Args:
             timeout: New timeouts (a number means both); None is refused.
             max_retries: New retry count (0 turns retries off).
@@ -324,13 +343,24 @@ class Client:
                 this client's; ``[]`` runs none).
             token: Another bearer token for the copy, or None for none; checked as
                 ``Client(token=...)`` checks it.
+            username: Whose ``token`` it is (only with a token). Without ``token=``
+                the copy keeps this client's credentials and whatever it knows of them.
 
         Returns:
             The copy.
 
         Raises:
-            ValueError: a token with whitespace or a control character (not quoted).
+            ValueError: a token with whitespace or a control character (not quoted);
+                ``username=`` without a token, or one that cannot name a user.
         """
+        me = self.users._me if token is _UNSET else None
+        if username is not _UNSET:
+            if token is _UNSET or token is None:
+                raise ValueError(
+                    "username= says whose token= it is: pass it with token=..., e.g."
+                    " with_options(token=token, username=name)"
+                )
+            me = username_of(username)
         new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
         new_retry = retry or self.retry
         if max_retries is not None:
@@ -345,7 +375,7 @@ class Client:
         clone._lifetime = self._lifetime
         clone._closed, clone._is_copy = False, True
         chain = self._policy.middleware if middleware is _UNSET else check_middleware(middleware)
-        clone._bind(CallPolicy(new_timeout, new_retry, chain))
+        clone._bind(CallPolicy(new_timeout, new_retry, chain), me=me)
         return clone
 
     def _transport_for(self, token: str | None) -> Transport:

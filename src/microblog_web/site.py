@@ -185,14 +185,18 @@ class Site:
     def _client_for(self, request: Request, session: Session) -> microblog.Client:
         """The shared client, acting for this visitor: their token, their address.
 
-        A cheap copy (no new pool, no request). ``X-Forwarded-For`` names the visitor's
-        address (as the site sees it, never one they sent): a service that trusts the
-        site as a proxy then counts its per-address limits (log-in attempts, anonymous
-        calls) per visitor, not for the whole site at once.
+        A cheap copy (no new pool, no request) that knows whose token it carries, so a
+        call naming the caller (a post) needs no ``GET /me`` first. ``X-Forwarded-For``
+        names the visitor's address (as the site sees it, never one they sent): a
+        service that trusts the site as a proxy then counts its per-address limits
+        (log-in attempts, anonymous calls) per visitor, not for the whole site at once.
         """
         peer = request.client.host if request.client else None
         middleware = [forwarded_for(peer)] if peer else []
-        return self.client.with_options(token=session.token, middleware=middleware)
+        token, username = session.token, session.username
+        if token is None or username is None:
+            return self.client.with_options(token=None, middleware=middleware)
+        return self.client.with_options(token=token, username=username, middleware=middleware)
 
     def _guarded(self, page: Page, ctx: Context) -> Response:
         try:

@@ -22,9 +22,9 @@ class UserManager:
 
     __slots__ = ("_client", "_me")
 
-    def __init__(self, client: Requester) -> None:
+    def __init__(self, client: Requester, *, me: str | None = None) -> None:
         self._client = client
-        self._me: str | None = None
+        self._me = me
 
     def create(
         self,
