@@ -311,7 +311,7 @@ def safe_next(target: str, default: str) -> str:
 async def _small_body(request: Request) -> bytes | None:
     """The request body, or None once it passes :data:`MAX_FORM_BYTES` (read no further)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         return None
     body = b""
     async for chunk in request.stream():
