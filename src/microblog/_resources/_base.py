@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from microblog._errors import MicroblogError, PreconditionFailedError
 from microblog._pagination import Pager
-from microblog._resources._json import Response, as_object, decoding
+from microblog._resources._json import as_object, decoding
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from microblog._decode import Answer
     from microblog._resources._paths import Route
 
 
@@ -49,7 +50,7 @@ class Requester(Protocol):
         json: Any = None,
         if_match: str | None = None,
         template: str | None = None,
-    ) -> Response: ...
+    ) -> Answer: ...
 
 
 _MISSING = object()
@@ -158,12 +159,12 @@ class Resource:
         )
 
     @classmethod
-    def _from_response(cls, client: Requester, response: Response) -> Self:
+    def _from_response(cls, client: Requester, response: Answer) -> Self:
         """Build a loaded object from an item response, with its ETag."""
         with decoding(response):
             return cls._from_data(client, response.data, response.etag)
 
-    def _merge(self, response: Response) -> None:
+    def _merge(self, response: Answer) -> None:
         with decoding(response):
             self._apply(response.data, response.etag)
 

@@ -10,29 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from microblog._errors import ResponseDecodeError
 
-
-class Response(Protocol):
-    """The part of ``microblog._transport.Response`` that resources read."""
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status (2xx)."""
-
-    @property
-    def request_id(self) -> str:
-        """The request id of the call."""
-
-    @property
-    def data(self) -> Any:
-        """The decoded JSON body, ``None`` when empty."""
-
-    @property
-    def etag(self) -> str | None:
-        """The ``ETag`` header, if any."""
+if TYPE_CHECKING:
+    from microblog._decode import Answer
 
 
 class Malformed(ValueError):  # noqa: N818 (internal, never reaches a caller)
@@ -48,7 +31,7 @@ def malformed(what: str, value: object) -> Malformed:
 
 
 @contextmanager
-def decoding(response: Response) -> Iterator[None]:
+def decoding(response: Answer) -> Iterator[None]:
     """Turn a :class:`Malformed` body of ``response`` into ``ResponseDecodeError``."""
     try:
         yield
