@@ -83,8 +83,6 @@ class Context:
 
 
 Page = Callable[["Site", Context], Response]
-Handler = Callable[[microblog.Request], microblog.RawResponse]
-Middleware = Callable[[microblog.Request, Handler], microblog.RawResponse]
 
 # The other errors a page leaves to the site: (status, title, text; "" = the service's).
 _FAILURE_PAGES: Mapping[type[microblog.MicroblogError], tuple[int, str, str]] = {
@@ -283,10 +281,10 @@ class Site:
         return self.message(ctx, 502, "Failed", "The service failed: try again later.")
 
 
-def forwarded_for(address: str) -> Middleware:
+def forwarded_for(address: str) -> microblog.Middleware:
     """SDK middleware that sends ``X-Forwarded-For: address`` with every request."""
 
-    def forward(request: microblog.Request, call_next: Handler) -> microblog.RawResponse:
+    def forward(request: microblog.Request, call_next: microblog.CallNext) -> microblog.RawResponse:
         request.headers["X-Forwarded-For"] = address
         return call_next(request)
 
