@@ -5,10 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-import re
 import time
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import urlsplit
 
 import requests
 
@@ -25,12 +23,20 @@ from microblog._errors import (
     ResponseDecodeError,
 )
 from microblog._hooks import Hooks
-from microblog._otel import Telemetry
-from microblog._otel import available as otel_available
 from microblog._ratelimit import RateLimit, ServerQuota, TokenBucket
 from microblog._resources import MicropostManager, UserManager
+from microblog._resources._model import username_of
 from microblog._resources._paths import API, Template
 from microblog._send import ClientAdapter
+from microblog._settings import (
+    TOKEN_TEXT,
+    check_base_url,
+    check_bytes,
+    check_middleware,
+    check_token,
+    max_retries_from_environment,
+    telemetry_of,
+)
 from microblog._transport import MAX_RESPONSE_BYTES, Response, Transport
 from microblog._version import __version__
 
@@ -57,108 +63,8 @@ class _Unchanged:
 
 
 _UNSET: Any = _Unchanged()
-# What a bearer token may be in a header: visible ASCII, at least one character.
-_TOKEN_TEXT = re.compile(r"[!-~]+")
 _TOKEN = f"{API}/token"
 _LOGIN, _LOGOUT = Template(_TOKEN, "login"), Template(_TOKEN, "logout")
-
-
-def _service_root(base_url: str) -> str:
-    """The service's root URL: a base URL ending in ``/api/v1`` (a common guess) is cut there.
-
-    Every path the SDK sends starts with ``/api/v1``, so ``https://host/api/v1`` and
-    ``https://host`` name the same service; a path before it (``https://host/blog``)
-    is kept.
-    """
-    root = base_url.rstrip("/")
-    if root.endswith(API):
-        root = root.removesuffix(API)
-    return root
-
-
-def _check_base_url(base_url: str) -> str:
-    """Refuse a base URL that is not http(s) or that carries credentials (``user:pw@host``).
-
-    Credentials in the URL are refused rather than sent as HTTP basic auth (what
-    ``requests`` would do): the service authenticates with bearer tokens, so basic auth
-    would only carry the password to every request, proxy and log line on the way. The
-    message never quotes the URL, which holds the secret.
-    """
-    if not base_url.startswith(("http://", "https://")):
-        raise ValueError("the base URL must start with http:// or https://")
-    try:
-        userinfo = "@" in urlsplit(base_url).netloc
-    except ValueError:  # a broken IPv6 literal: look at the authority's text itself
-        userinfo = "@" in base_url.partition("://")[2].partition("/")[0]
-    if userinfo:
-        raise ValueError(
-            "the base URL carries credentials (user:password@host), which are never sent;"
-            " remove them and pass username= and password= (or token=) instead"
-        )
-    return _service_root(base_url)
-
-
-def _check_token(token: str | None, source: str) -> str | None:
-    """Refuse a token that cannot go into an ``Authorization`` header, without quoting it.
-
-    Args:
-        token: The token, or None (no token).
-        source: Where it came from, for the message (``token=`` or ``$MICROBLOG_TOKEN``).
-    """
-    if token is not None and not isinstance(token, str):
-        raise TypeError(f"{source} must be a string (a bearer token) or None")
-    if token and not _TOKEN_TEXT.fullmatch(token):
-        raise ValueError(
-            f"the token from {source} contains whitespace or a control character (a"
-            " trailing newline from a file?); pass it with .strip(), e.g."
-            " token=open(path).read().strip()"
-        )
-    return token
-
-
-def _check_bytes(name: str, value: int) -> None:
-    """Refuse a byte bound that is not an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int (bytes)")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1")
-
-
-def _middleware(middleware: Sequence[Middleware]) -> tuple[Middleware, ...]:
-    """Check and freeze a middleware list (a copy: later changes to the list do not count)."""
-    if callable(middleware):
-        raise TypeError("middleware must be a list of callables, e.g. middleware=[mw]")
-    chain = tuple(middleware)
-    for mw in chain:
-        if not callable(mw):
-            raise TypeError(f"middleware must be callables; got {mw!r:.80}")
-    return chain
-
-
-def _telemetry(
-    tracer_provider: TracerProvider | None, meter_provider: MeterProvider | None
-) -> Telemetry | None:
-    """The client's OpenTelemetry instruments, or None without ``opentelemetry-api``."""
-    if otel_available():
-        return Telemetry(tracer_provider, meter_provider)
-    if tracer_provider is not None or meter_provider is not None:
-        raise ImportError(
-            "tracer_provider= and meter_provider= need OpenTelemetry's API:"
-            " pip install 'microblog[otel]'"
-        )
-    return None
-
-
-def _max_retries_from_environment() -> int | None:
-    """``$MICROBLOG_MAX_RETRIES`` as a count, or None when it is not set."""
-    text = os.environ.get("MICROBLOG_MAX_RETRIES", "").strip()
-    if not text:
-        return None
-    if not text.isascii() or not text.isdigit():
-        raise ValueError(
-            f"MICROBLOG_MAX_RETRIES must be a count of retries (0 or more), not {text!r}"
-        )
-    return int(text)
 
 
 class _Lifetime:
@@ -181,6 +87,9 @@ class Client:
         username: With ``password``: log in lazily, and once more on a 401.
         password: The password for ``username``.
         token: A bearer token instead of a password; defaults to ``$MICROBLOG_TOKEN``.
+        anonymous: No credentials at all, whatever ``$MICROBLOG_TOKEN`` holds: an
+            application's shared client, whose per-user copies
+            (``with_options(token=...)``) carry each user's token.
         timeout: Per-attempt timeouts; a number means both connect and read. ``None``
             is refused.
         max_retries: Retries after the first attempt (0 turns retries off); overrides
@@ -256,6 +165,7 @@ class Client:
         username: str | None = None,
         password: str | None = None,
         token: str | None = None,
+        anonymous: bool = False,
         timeout: Timeout | float = Timeout(),  # noqa: B008  # an immutable value
         max_retries: int | None = None,
         retry: Retry | None = None,
@@ -278,23 +188,27 @@ class Client:
         base_url = base_url or os.environ.get("MICROBLOG_URL")
         if not base_url:
             raise ValueError("no base URL: pass Client(base_url) or set $MICROBLOG_URL")
-        base_url = _check_base_url(base_url)
+        base_url = check_base_url(base_url)
         if (username is None) != (password is None):
             raise ValueError("pass username and password together")
         if password is not None and token is not None:
             raise ValueError("pass either a token or a username and password, not both")
-        token = _check_token(token, "token=")
-        if password is None and token is None:
-            token = _check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
-        _check_bytes("max_response_bytes", max_response_bytes)
-        _check_bytes("cache_max_bytes", cache_max_bytes)
-        telemetry = _telemetry(tracer_provider, meter_provider)
+        if anonymous and (token is not None or password is not None):
+            raise ValueError(
+                "anonymous=True takes no credentials: pass no token=, username= or password="
+            )
+        token = check_token(token, "token=")
+        if password is None and token is None and not anonymous:
+            token = check_token(os.environ.get("MICROBLOG_TOKEN") or None, "$MICROBLOG_TOKEN")
+        check_bytes("max_response_bytes", max_response_bytes)
+        check_bytes("cache_max_bytes", cache_max_bytes)
+        telemetry = telemetry_of(tracer_provider, meter_provider)
         if circuit_breaker is not None and not isinstance(circuit_breaker, CircuitBreaker):
             raise TypeError("circuit_breaker must be a microblog.CircuitBreaker or None")
         policy_timeout = Timeout.coerce(timeout)
         policy_retry = retry or Retry()
         if max_retries is None:
-            max_retries = _max_retries_from_environment()
+            max_retries = max_retries_from_environment()
         if max_retries is not None:
             policy_retry = dataclasses.replace(policy_retry, max_retries=max_retries)
         hooks = hooks or Hooks()
@@ -324,11 +238,11 @@ class Client:
         self._transport.auth = BearerAuth(
             token=token, username=username, password=password, login=self._login, hooks=hooks
         )
-        self._bind(CallPolicy(policy_timeout, policy_retry, _middleware(middleware)))
+        self._bind(CallPolicy(policy_timeout, policy_retry, check_middleware(middleware)))
 
-    def _bind(self, policy: CallPolicy) -> None:
+    def _bind(self, policy: CallPolicy, *, me: str | None = None) -> None:
         self._policy = policy
-        self.users = UserManager(self)
+        self.users = UserManager(self, me=me)
         self.microposts = MicropostManager(self)
 
     def __repr__(self) -> str:
@@ -399,6 +313,7 @@ class Client:
         retry: Retry | None = None,
         middleware: Sequence[Middleware] = _UNSET,
         token: str | None = _UNSET,
+        username: str = _UNSET,
     ) -> Client:
         """Return a copy with other timeouts, retries, middleware or token, sharing the pool.
 
@@ -411,6 +326,15 @@ class Client:
         another's) and record of the service's quota (``quota``). ``token=None`` makes
         an anonymous copy. A copy made this way never logs in with a password.
 
+        With ``token=`` and ``username=``, the copy also knows whose token it is, so
+        the calls that name the caller in their path (``microposts.create()``,
+        ``microposts.list()``, ``timeline()``, ``follow()``) cost one request, not a
+        ``GET /me`` first. A web app keeps the username beside the token in its session
+        (from ``with_options(token=...).me()`` at log-in). The SDK does not check it:
+        a wrong one is the service's ``PermissionDeniedError`` (a post into someone
+        else's collection), never an action on the wrong account. Without
+        ``username=``, a token copy asks ``GET /me`` once, on first need.
+
         Args:
             timeout: New timeouts (a number means both); None is refused.
             max_retries: New retry count (0 turns retries off).
@@ -419,13 +343,24 @@ class Client:
                 this client's; ``[]`` runs none).
             token: Another bearer token for the copy, or None for none; checked as
                 ``Client(token=...)`` checks it.
+            username: Whose ``token`` it is (only with a token). Without ``token=``
+                the copy keeps this client's credentials and whatever it knows of them.
 
         Returns:
             The copy.
 
         Raises:
-            ValueError: a token with whitespace or a control character (not quoted).
+            ValueError: a token with whitespace or a control character (not quoted);
+                ``username=`` without a token, or one that cannot name a user.
         """
+        me = self.users._me if token is _UNSET else None
+        if username is not _UNSET:
+            if token is _UNSET or token is None:
+                raise ValueError(
+                    "username= says whose token= it is: pass it with token=..., e.g."
+                    " with_options(token=token, username=name)"
+                )
+            me = username_of(username)
         new_timeout = self.timeout if timeout is _UNSET else Timeout.coerce(timeout)
         new_retry = retry or self.retry
         if max_retries is not None:
@@ -434,13 +369,13 @@ class Client:
         clone._transport = (
             self._transport
             if token is _UNSET
-            else self._transport_for(_check_token(token, "token="))
+            else self._transport_for(check_token(token, "token="))
         )
         clone._owns_session = False
         clone._lifetime = self._lifetime
         clone._closed, clone._is_copy = False, True
-        chain = self._policy.middleware if middleware is _UNSET else _middleware(middleware)
-        clone._bind(CallPolicy(new_timeout, new_retry, chain))
+        chain = self._policy.middleware if middleware is _UNSET else check_middleware(middleware)
+        clone._bind(CallPolicy(new_timeout, new_retry, chain), me=me)
         return clone
 
     def _transport_for(self, token: str | None) -> Transport:
@@ -534,7 +469,7 @@ class Client:
         # The token goes into every later request's Authorization header: anything but
         # visible ASCII (a CR/LF, a U+2028) would break that header, so it is the server's
         # broken answer now, not a ValueError from deep inside requests later.
-        if not isinstance(token, str) or not _TOKEN_TEXT.fullmatch(token):
+        if not isinstance(token, str) or not TOKEN_TEXT.fullmatch(token):
             raise ResponseDecodeError(
                 "the token response has no usable access_token",
                 status_code=response.status_code,
@@ -547,6 +482,10 @@ class Client:
         auth = self._transport.auth
         if auth is not None and auth.username == username:
             auth.use_password(password)
+
+    def _caller(self) -> str:
+        """The caller's username: known from the login, else one ``GET /me``, remembered."""
+        return self.users._caller()
 
     def me(self) -> User:
         """Return the caller's user."""

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from json import loads as json_loads
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
 from microblog._cache import CachedResponse, ETagCache
 from microblog._call import Call, Failed
-from microblog._errors import (
-    ResponseDecodeError,
-    error_from_failure,
-    error_from_response,
-    parse_retry_after,
-)
+from microblog._errors import ResponseDecodeError
+from microblog._failures import error_from_failure, error_from_response, parse_retry_after
 from microblog._logging import logger
 from microblog._outcome import Outcome
 
@@ -35,7 +31,27 @@ if TYPE_CHECKING:
 
     from microblog._send import AttemptFailed
 
-__all__ = ["Response", "decode", "unanswered"]
+__all__ = ["Answer", "Response", "decode", "unanswered"]
+
+
+class Answer(Protocol):
+    """What a pager and a resource read of a :class:`Response` (so a test's fake can stand in)."""
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (2xx)."""
+
+    @property
+    def request_id(self) -> str:
+        """The request id of the call."""
+
+    @property
+    def data(self) -> Any:
+        """The decoded JSON body, ``None`` when empty."""
+
+    @property
+    def etag(self) -> str | None:
+        """The ``ETag`` header, if any."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ hooks do), and no library's request type is the one our pipeline sends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallNext",
-    "Handler",
     "Middleware",
     "RawResponse",
     "Request",
@@ -110,10 +109,7 @@ class Middleware(Protocol):
         ...
 
 
-Handler: TypeAlias = CallNext
-
-
-def chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
+def chain(middleware: Sequence[Middleware], send: CallNext) -> CallNext:
     """Wrap ``send`` in ``middleware``, the first one outermost.
 
     Raises:
@@ -126,7 +122,7 @@ def chain(middleware: Sequence[Middleware], send: Handler) -> Handler:
     return handler
 
 
-def _link(mw: Middleware, call_next: Handler) -> Handler:
+def _link(mw: Middleware, call_next: CallNext) -> CallNext:
     def handle(request: Request) -> RawResponse:
         response = mw(request, call_next)
         if not isinstance(response, RawResponse):

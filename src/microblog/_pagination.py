@@ -13,10 +13,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from microblog._errors import PaginationError, ResponseDecodeError
+
+if TYPE_CHECKING:
+    from microblog._decode import Answer
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -48,22 +51,6 @@ class _RecentLinks:
         return True
 
 
-class _Answer(Protocol):
-    """What a pager reads of a response (``microblog._transport.Response``)."""
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status (2xx)."""
-
-    @property
-    def request_id(self) -> str:
-        """The request id of the call."""
-
-    @property
-    def data(self) -> Any:
-        """The decoded JSON body."""
-
-
 class Requester(Protocol):
     """What a pager calls: the client's one seam (``microblog.Client._request``).
 
@@ -78,7 +65,7 @@ class Requester(Protocol):
         *,
         params: Mapping[str, str | int | None] | None = None,
         template: str | None = None,
-    ) -> _Answer: ...
+    ) -> Answer: ...
 
 
 def _cursor_of(link: str) -> str | None:

@@ -92,9 +92,12 @@ def client_for(api_url: str) -> microblog.Client:
     nor a spent quota: those become "try again in N seconds" (see ``Site.failure``).
     The pool holds about as many connections as the thread pool that runs the pages
     has threads (anyio's default: 40), so a busy site does not queue for connections.
+    It is anonymous, whatever ``$MICROBLOG_TOKEN`` holds: each request's copy carries
+    its visitor's token.
     """
     return microblog.Client(
         api_url,
+        anonymous=True,  # never $MICROBLOG_TOKEN: the site reads only for its visitors
         timeout=microblog.Timeout(connect=3, read=10),
         retry=microblog.Retry(max_retries=2, max_retry_after=1.0, deadline=15.0),
         wait_on_rate_limit=False,

@@ -91,21 +91,19 @@ def edit_form(site: Site, ctx: Context) -> Response:
 def edit(site: Site, ctx: Context) -> Response:
     """``POST /posts/{id}/edit``: save, unless the post changed since the form was loaded.
 
-    The form carries the ETag of the version the person edited. If the post is at
-    another version now (someone, or another tab, edited it), nothing is saved: the
-    form comes back with the current text and the person's own, to decide again. The
-    service's ``If-Match`` guards the window between that check and the save.
+    The form carries the ETag of the version the person edited, and the save sends it
+    as ``If-Match``: if the post is at another version now (someone, or another tab,
+    edited it), the service saves nothing and the SDK hands back the current version,
+    which the form shows with the person's own text, to decide again.
     """
     text = ctx.form.get("text", "")
     if (post := _own_post(ctx)) is None:
         return _not_yours(site, ctx)
-    if post.etag is not None and ctx.form.get("etag") != post.etag:
-        return _conflict(site, ctx, post, text)
     post.text = text
     try:
-        post.save()
-    except microblog.PreconditionFailedError:
-        return _conflict(site, ctx, post.refresh(), text)
+        post.save(if_match=ctx.form.get("etag") or None)
+    except microblog.PreconditionFailedError as error:
+        return _conflict(site, ctx, error.current or post.refresh(), text)
     except microblog.ValidationError as error:
         return site.render(
             ctx,

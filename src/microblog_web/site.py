@@ -83,8 +83,6 @@ class Context:
 
 
 Page = Callable[["Site", Context], Response]
-Handler = Callable[[microblog.Request], microblog.RawResponse]
-Middleware = Callable[[microblog.Request, Handler], microblog.RawResponse]
 
 # The other errors a page leaves to the site: (status, title, text; "" = the service's).
 _FAILURE_PAGES: Mapping[type[microblog.MicroblogError], tuple[int, str, str]] = {
@@ -185,14 +183,18 @@ class Site:
     def _client_for(self, request: Request, session: Session) -> microblog.Client:
         """The shared client, acting for this visitor: their token, their address.
 
-        A cheap copy (no new pool, no request). ``X-Forwarded-For`` names the visitor's
-        address (as the site sees it, never one they sent): a service that trusts the
-        site as a proxy then counts its per-address limits (log-in attempts, anonymous
-        calls) per visitor, not for the whole site at once.
+        A cheap copy (no new pool, no request) that knows whose token it carries, so a
+        call naming the caller (a post) needs no ``GET /me`` first. ``X-Forwarded-For``
+        names the visitor's address (as the site sees it, never one they sent): a
+        service that trusts the site as a proxy then counts its per-address limits
+        (log-in attempts, anonymous calls) per visitor, not for the whole site at once.
         """
         peer = request.client.host if request.client else None
         middleware = [forwarded_for(peer)] if peer else []
-        return self.client.with_options(token=session.token, middleware=middleware)
+        token, username = session.token, session.username
+        if token is None or username is None:
+            return self.client.with_options(token=None, middleware=middleware)
+        return self.client.with_options(token=token, username=username, middleware=middleware)
 
     def _guarded(self, page: Page, ctx: Context) -> Response:
         try:
@@ -279,10 +281,10 @@ class Site:
         return self.message(ctx, 502, "Failed", "The service failed: try again later.")
 
 
-def forwarded_for(address: str) -> Middleware:
+def forwarded_for(address: str) -> microblog.Middleware:
     """SDK middleware that sends ``X-Forwarded-For: address`` with every request."""
 
-    def forward(request: microblog.Request, call_next: Handler) -> microblog.RawResponse:
+    def forward(request: microblog.Request, call_next: microblog.CallNext) -> microblog.RawResponse:
         request.headers["X-Forwarded-For"] = address
         return call_next(request)
 
@@ -307,7 +309,7 @@ def safe_next(target: str, default: str) -> str:
 async def _small_body(request: Request) -> bytes | None:
     """The request body, or None once it passes :data:`MAX_FORM_BYTES` (read no further)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         return None
     body = b""
     async for chunk in request.stream():

@@ -216,7 +216,7 @@ def test_the_diagrams_render_with_no_network(site: str, page: str, tmp_path: Pat
         ("reference/exceptions.html", "_modules/microblog/_errors.html#NotFoundError"),
         ("reference/client.html", "_modules/microblog/_client.html#Client"),
         ("reference/config.html", "_modules/microblog/_config.html#Timeout"),
-        ("reference/resources.html", "_modules/microblog/_resources/user.html#User"),
+        ("reference/resources.html", "_modules/microblog/_resources/_model.html#User"),
     ],
 )
 def test_public_classes_keep_their_source_links(built: Path, page: str, link: str) -> None:

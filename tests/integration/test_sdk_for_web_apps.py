@@ -202,3 +202,131 @@ def test_a_stateless_app_saves_against_the_version_its_form_showed(
 
         post.save(if_match=raised.value.current.etag)
         assert client.microposts.get(shown.id).text == "the text the user typed"
+
+
+# with_options(token=..., username=...): whose token it is, so posting costs one request
+
+
+class Counting:
+    """A middleware that records the method and path of every request sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def __call__(
+        self, request: microblog.Request, call_next: microblog.CallNext
+    ) -> microblog.RawResponse:
+        self.sent.append(f"{request.method} {request.url.partition('/api/v1')[2]}")
+        return call_next(request)
+
+
+def test_a_copy_told_whose_token_it_is_posts_in_one_request(
+    server: LocalServer, new_username: NewUser, app_client: microblog.Client
+) -> None:
+    name, token = sign_up(server, new_username)
+    counting = Counting()
+    as_user = app_client.with_options(token=token, username=name, middleware=[counting])
+
+    post = as_user.microposts.create("one request")
+    list(as_user.microposts.list(limit=1))
+    list(as_user.timeline(limit=1))
+
+    assert post.user == name
+    assert counting.sent == [
+        f"POST /users/{name}/collection",
+        f"GET /users/{name}/collection",
+        f"GET /users/{name}/timeline",
+    ]
+
+
+def test_a_copy_with_only_a_token_asks_the_service_who_it_is_once(
+    server: LocalServer, new_username: NewUser, app_client: microblog.Client
+) -> None:
+    name, token = sign_up(server, new_username)
+    counting = Counting()
+    as_user = app_client.with_options(token=token, middleware=[counting])
+
+    as_user.microposts.create("first")
+    as_user.microposts.create("second")
+
+    assert counting.sent == ["GET /me", *[f"POST /users/{name}/collection"] * 2]
+
+
+def test_a_copy_named_for_someone_else_is_refused_by_the_service_not_trusted(
+    server: LocalServer, new_username: NewUser, app_client: microblog.Client
+) -> None:
+    (_, ann_token), (ben, _) = (sign_up(server, new_username) for _ in range(2))
+    claims_to_be_ben = app_client.with_options(token=ann_token, username=ben)
+
+    with pytest.raises(microblog.PermissionDeniedError):
+        claims_to_be_ben.microposts.create("not ben's")
+    assert ben not in {post.user for post in claims_to_be_ben.microposts.search("not ben's")}
+
+
+def test_the_username_stays_with_its_token_across_copies(
+    server: LocalServer, new_username: NewUser, app_client: microblog.Client
+) -> None:
+    name, token = sign_up(server, new_username)
+    other, other_token = sign_up(server, new_username)
+    counting = Counting()
+    as_user = app_client.with_options(token=token, username=name)
+
+    quicker = as_user.with_options(timeout=3.0, middleware=[counting])
+    someone_else = as_user.with_options(token=other_token, middleware=[counting])
+    quicker.microposts.create("still me")
+    someone_else.microposts.create("not me")
+
+    assert counting.sent == [
+        f"POST /users/{name}/collection",
+        "GET /me",
+        f"POST /users/{other}/collection",
+    ]
+
+
+def test_a_username_without_a_token_or_password_is_refused(app_client: microblog.Client) -> None:
+    with pytest.raises(ValueError, match="whose token"):
+        app_client.with_options(username="dana")
+    with pytest.raises(ValueError, match="whose token"):
+        app_client.with_options(token=None, username="dana")
+    with pytest.raises(ValueError, match="not a username"):
+        app_client.with_options(token="a-token", username="../x")
+
+
+def test_a_named_token_copy_still_never_logs_in(
+    server: LocalServer, new_username: NewUser, app_client: microblog.Client
+) -> None:
+    name, token = sign_up(server, new_username)
+    counting = Counting()
+    as_user = app_client.with_options(token=token, username=name, middleware=[counting])
+    microblog.Client(server.url, token=token).logout()
+
+    with pytest.raises(microblog.AuthenticationError):
+        as_user.microposts.create("after the log-out")
+    assert counting.sent == [f"POST /users/{name}/collection"]
+    assert "auth='token'" in repr(as_user)
+
+
+# Client(anonymous=True): no credentials, whatever the environment holds
+
+
+def test_an_anonymous_client_ignores_the_token_in_the_environment(
+    server: LocalServer, new_username: NewUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, token = sign_up(server, new_username)
+    monkeypatch.setenv("MICROBLOG_TOKEN", token)
+
+    with microblog.Client(server.url, anonymous=True) as client:
+        assert "auth=None" in repr(client)
+        with pytest.raises(microblog.AuthenticationError):
+            client.me()
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{"token": "a-token"}, {"username": "dana", "password": PASSWORD}],
+)
+def test_anonymous_with_credentials_is_refused(
+    server: LocalServer, credentials: dict[str, str]
+) -> None:
+    with pytest.raises(ValueError, match="anonymous=True"):
+        microblog.Client(server.url, anonymous=True, **credentials)  # type: ignore[arg-type]

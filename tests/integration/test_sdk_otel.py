@@ -251,7 +251,7 @@ def test_without_providers_the_global_ones_are_used_once_the_app_sets_them(
 def test_without_the_api_nothing_is_traced_and_providers_say_what_to_install(
     server: LocalServer, token: str, otel: Telemetry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("microblog._client.otel_available", lambda: False)
+    monkeypatch.setattr("microblog._settings.otel_available", lambda: False)
     with microblog.Client(server.url, token=token) as client:
         assert client.me().username
     with pytest.raises(ImportError, match=r"microblog\[otel\]"):

@@ -37,8 +37,9 @@ def test_only_the_send_module_imports_urllib3() -> None:
 def _graph() -> dict[str, set[str]]:
     """Every SDK module and the SDK modules it imports, typing-only and deferred ones too.
 
-    The ``_resources`` package is one module to the rest (its inside, where a user knows
-    its posts and a post its author, is one domain); everything else is a file.
+    Every file counts as itself, packages' insides too: a cycle inside ``_resources``
+    is a cycle. An import under ``TYPE_CHECKING`` counts as well: it is not run, but the
+    two modules still know each other, and neither can be read or changed alone.
     """
     modules: dict[str, Path] = {}
     for path in SRC.rglob("*.py"):
@@ -57,17 +58,13 @@ def _graph() -> dict[str, set[str]]:
                     for _ in range(node.level - 1):
                         parent = parent.rpartition(".")[0]
                     base = f"{parent}.{base}" if base else parent
-                targets.add(base)
-                targets.update(f"{base}.{alias.name}" for alias in node.names)
+                submodules = {f"{base}.{alias.name}" for alias in node.names} & modules.keys()
+                # ``from package import submodule`` is an import of the submodule alone.
+                if len(submodules) < len(node.names):
+                    targets.add(base)
+                targets.update(submodules)
         graph[module] = {t for t in targets if t in modules and t != module}
-    package = "microblog._resources"
-    merged: dict[str, set[str]] = {}
-    for module, targets in graph.items():
-        one = package if module.startswith(package) else module
-        merged.setdefault(one, set()).update(
-            package if t.startswith(package) else t for t in targets
-        )
-    return {module: targets - {module} for module, targets in merged.items()}
+    return graph
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -111,3 +108,11 @@ def test_no_two_sdk_modules_import_each_other_even_through_others() -> None:
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_file_counts_as_itself_and_a_submodule_import_is_not_its_package() -> None:
+    graph = _graph()
+
+    assert "microblog._resources._base" in graph["microblog._resources._model"]
+    assert "microblog._resources" not in graph["microblog._resources._model"]
+    assert "microblog._resources._model" in graph["microblog._resources"]

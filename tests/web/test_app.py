@@ -8,17 +8,19 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 from starlette.testclient import TestClient
 
 import microblog
 from microblog_web import build_app
-from microblog_web.app import ASSETS, integrity
+from microblog_web.app import ASSETS, client_for, integrity
 from microblog_web.session import COOKIE, Signer
 
 from .web_support import PASSWORD, SECRET, serving
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from .web_support import RunningSite
 
@@ -177,3 +179,49 @@ def test_a_search_too_short_says_the_services_rule(site: RunningSite) -> None:
 
     assert answer.status_code == 422
     assert 'role="alert">String should have at least 3 characters' in answer.text
+
+
+class CountingAdapter(HTTPAdapter):
+    """A transport adapter that records the method and path of every request to the service."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Mapping[str, object]
+    ) -> requests.Response:
+        self.sent.append(f"{request.method} {request.path_url.partition('?')[0]}")
+        return super().send(request, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_post_from_the_site_costs_one_request_to_the_service(site: RunningSite) -> None:
+    username = site.user()
+    adapter = CountingAdapter()
+    session = requests.Session()
+    session.mount("http://", adapter)
+    with (
+        microblog.Client(site.api.url, anonymous=True, session=session) as shared,
+        TestClient(
+            build_app(site.api.url, secret=SECRET, client=shared), base_url="http://127.0.0.1"
+        ) as client,
+    ):
+        log_in(client, username)
+        csrf = csrf_of(client.get("/").text)
+        adapter.sent.clear()
+
+        answer = client.post("/posts", data={"csrf": csrf, "text": "hi"}, follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert adapter.sent == [f"POST /api/v1/users/{username}/collection"]
+
+
+def test_the_shared_client_is_anonymous_whatever_the_environment_holds(
+    site: RunningSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MICROBLOG_TOKEN", site.api.token_for(site.user(), PASSWORD))
+
+    with client_for(site.api.url) as shared:
+        assert "auth=None" in repr(shared)
+        with pytest.raises(microblog.AuthenticationError):
+            shared.me()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
 import pytest
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from microblog_web import build_app
-from microblog_web.site import safe_next
+from microblog_web.site import _small_body, safe_next
 
 from .web_support import SECRET
+
+if TYPE_CHECKING:
+    from starlette.types import Message
 
 
 @pytest.mark.parametrize(
@@ -30,3 +38,17 @@ def test_a_form_body_larger_than_any_form_is_refused_unread() -> None:
         answer = client.post("/login", content=b"a=" + b"x" * 70_000)
 
     assert answer.status_code == 413
+
+
+def test_a_content_length_of_digits_outside_ascii_is_read_as_no_length() -> None:
+    # "²" (latin-1 0xB2) is a digit to str.isdigit() but not to int(): the body is read,
+    # bounded, as without a length, never a 500 from int().
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"a=" + b"x" * 70_000, "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-length", b"\xb2")]}
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever runs in this one
+        body = thread.submit(asyncio.run, _small_body(Request(scope, receive))).result()
+
+    assert body is None

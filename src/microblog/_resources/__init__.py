@@ -1,6 +1,7 @@
 """The SDK's resources (:class:`User`, :class:`Micropost`) and their managers."""
 
-from microblog._resources.micropost import Micropost, MicropostManager
-from microblog._resources.user import User, UserManager
+from microblog._resources._model import Micropost, User
+from microblog._resources.micropost import MicropostManager
+from microblog._resources.user import UserManager
 
 __all__ = ["Micropost", "MicropostManager", "User", "UserManager"]

@@ -1,6 +1,6 @@
 """What every resource shares: the client seam, loading from JSON, dirty tracking, laziness.
 
-A resource is a slotted dataclass (see ``user.py`` and ``micropost.py``) on top of
+A resource is a slotted dataclass (see ``_model.py``) on top of
 :class:`Resource`, which keeps the private state beside the declared fields: the client
 that loaded it, the ETag it was loaded with, the snapshot of its editable fields (what
 ``save()`` diffs against) and whether it is loaded yet (a lazy object is not).
@@ -14,53 +14,30 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping  # noqa: TC003 (typing.get_type_hints needs it at runtime)
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
-from microblog._errors import MicroblogError, PreconditionFailedError, ResponseDecodeError
+from microblog._errors import MicroblogError, PreconditionFailedError
 from microblog._pagination import Pager
+from microblog._resources._json import as_object, decoding
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from microblog._decode import Answer
     from microblog._resources._paths import Route
-    from microblog._resources.micropost import MicropostManager
-    from microblog._resources.user import UserManager
-
-
-class Response(Protocol):
-    """The part of ``microblog._transport.Response`` that resources read."""
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status (2xx)."""
-
-    @property
-    def request_id(self) -> str:
-        """The request id of the call."""
-
-    @property
-    def data(self) -> Any:
-        """The decoded JSON body, ``None`` when empty."""
-
-    @property
-    def etag(self) -> str | None:
-        """The ``ETag`` header, if any."""
 
 
 class Requester(Protocol):
     """The part of ``microblog.Client`` that resources and pagers call."""
 
     @property
-    def users(self) -> UserManager:
-        """The client's user manager (it knows the caller's username)."""
-
-    @property
-    def microposts(self) -> MicropostManager:
-        """The client's micropost manager."""
-
-    @property
     def _username(self) -> str | None: ...
+
+    def _caller(self) -> str:
+        """The caller's username (known from the login, else asked once)."""
 
     def _password_changed(self, username: str, password: str) -> None: ...
 
@@ -73,71 +50,7 @@ class Requester(Protocol):
         json: Any = None,
         if_match: str | None = None,
         template: str | None = None,
-    ) -> Response: ...
-
-
-class Malformed(ValueError):  # noqa: N818 (internal, never reaches a caller)
-    """A JSON value that is not what the contract says; see :func:`decoding`.
-
-    A ``ValueError``, as :class:`~microblog.Pager` expects of its ``parse`` function.
-    """
-
-
-def malformed(what: str, value: object) -> Malformed:
-    """Build the internal error for a member that is not what the contract says."""
-    return Malformed(f"unexpected {what} in the response: {value!r:.80}")
-
-
-@contextmanager
-def decoding(response: Response) -> Iterator[None]:
-    """Turn a :class:`Malformed` body of ``response`` into ``ResponseDecodeError``."""
-    try:
-        yield
-    except Malformed as error:
-        raise ResponseDecodeError(
-            str(error), status_code=response.status_code, request_id=response.request_id
-        ) from None
-
-
-def as_object(data: object, what: str) -> Mapping[str, Any]:
-    """Return ``data`` as a JSON object, or raise the decode error."""
-    if not isinstance(data, Mapping):
-        raise malformed(what, data)
-    return data
-
-
-def as_str(value: object, what: str) -> str:
-    """Return a JSON string, or raise the decode error."""
-    if not isinstance(value, str):
-        raise malformed(what, value)
-    return value
-
-
-def as_optional_str(value: object, what: str) -> str | None:
-    """Return a JSON string or null, or raise the decode error."""
-    return None if value is None else as_str(value, what)
-
-
-def as_int(value: object, what: str) -> int:
-    """Return a JSON integer (not a boolean), or raise the decode error."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise malformed(what, value)
-    return value
-
-
-def as_optional_int(value: object, what: str) -> int | None:
-    """Return a JSON integer or null, or raise the decode error."""
-    return None if value is None else as_int(value, what)
-
-
-def as_time(value: object, what: str) -> datetime | None:
-    """Return an RFC 3339 time (or null) as an aware :class:`datetime`."""
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(as_str(value, what))
-    except ValueError:
-        raise malformed(what, value) from None
+    ) -> Answer: ...
 
 
 _MISSING = object()
@@ -246,12 +159,12 @@ class Resource:
         )
 
     @classmethod
-    def _from_response(cls, client: Requester, response: Response) -> Self:
+    def _from_response(cls, client: Requester, response: Answer) -> Self:
         """Build a loaded object from an item response, with its ETag."""
         with decoding(response):
             return cls._from_data(client, response.data, response.etag)
 
-    def _merge(self, response: Response) -> None:
+    def _merge(self, response: Answer) -> None:
         with decoding(response):
             self._apply(response.data, response.etag)
 

@@ -13,53 +13,18 @@ reach a path are quoted whole.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 from urllib.parse import quote
-
-if TYPE_CHECKING:
-    from microblog._resources.micropost import Micropost
-    from microblog._resources.user import User
 
 API = "/api/v1"
 MAX_ID = 2**63 - 1
-_PATH_CHANGING = frozenset({"", ".", ".."})
-_DIGITS = re.compile(r"[0-9]{1,19}")
+PATH_CHANGING = frozenset({"", ".", ".."})
+DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def segment(value: str | int) -> str:
     """Quote one path segment so that no character of it can change the path."""
     return quote(str(value), safe="")
-
-
-def username_of(value: User | str) -> str:
-    """Return the username a caller means by a :class:`User` or a username.
-
-    Raises:
-        ValueError: when the value is not a user or a string, or would change the path
-            (empty, ``.``, ``..``, or containing ``/``). Other rules are the service's.
-    """
-    from microblog._resources.user import User  # noqa: PLC0415 (import cycle)
-
-    name = value.username if isinstance(value, User) else value
-    if not isinstance(name, str) or name in _PATH_CHANGING or "/" in name:
-        raise ValueError(f"not a username: {name!r} (a string naming one path segment)")
-    return name
-
-
-def micropost_id_of(value: Micropost | int | str) -> int:
-    """Return the micropost id a caller means by a :class:`Micropost`, an int or digits.
-
-    Raises:
-        ValueError: when the value is not a micropost or a positive id (``bool`` is not an id).
-    """
-    from microblog._resources.micropost import Micropost  # noqa: PLC0415 (import cycle)
-
-    ident = value.id if isinstance(value, Micropost) else value
-    if isinstance(ident, str) and _DIGITS.fullmatch(ident):
-        ident = int(ident)
-    if isinstance(ident, bool) or not isinstance(ident, int) or not 1 <= ident <= MAX_ID:
-        raise ValueError(f"not a micropost id: {ident!r} (a positive integer)")
-    return ident
 
 
 class Template(str):

@@ -1,106 +1,24 @@
-"""Microposts: the :class:`Micropost` resource and ``client.microposts``."""
+"""``client.microposts``: post, look up, list, search and read timelines."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime  # noqa: TC003 (typing.get_type_hints needs it at runtime)
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from microblog._resources import _base
-from microblog._resources._paths import Route, micropost_id_of, route, username_of
-from microblog._resources.user import User
+from microblog._resources import _json
+from microblog._resources._model import (
+    Micropost,
+    User,
+    micropost_id_of,
+    posts_of,
+    timeline_of,
+    username_of,
+)
+from microblog._resources._paths import route
 
 if TYPE_CHECKING:
     from microblog._pagination import Pager
     from microblog._resources._base import Requester
-
-_REPR_TEXT = 22
-
-
-def _mentions(value: object, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _base.malformed(what, value)
-    return tuple(_base.as_str(name, what) for name in value)
-
-
-@dataclass(slots=True, repr=False, eq=False, kw_only=True)
-class Micropost(_base.Resource):
-    """A micropost: up to 255 characters, optionally addressed to (``referenced``) a user.
-
-    ``text`` and ``referenced`` are editable (assign, then :meth:`save`); every other
-    field is read-only. ``user`` and ``referenced`` are plain usernames; :attr:`author`
-    and :attr:`referenced_user` are the same people as lazy :class:`User` objects.
-
-    Two microposts are equal when they have the same ``id`` (the same post on the
-    service), whatever their field values: an edited, unsaved copy stays equal to the
-    original, and both hash alike. ``repr`` shows unsaved edits. Copies
-    (``copy.deepcopy``, ``pickle``) are detached from the client: see
-    :meth:`~microblog.Micropost.to_dict` for a JSON export.
-    """
-
-    id: int
-    user: str
-    text: str
-    referenced: str | None = None
-    mentions: tuple[str, ...] = ()
-    timestamp: datetime | None = None
-    updated_at: datetime | None = None
-    href: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    _EDITABLE: ClassVar[tuple[str, ...]] = ("text", "referenced")
-    _CONVERTERS: ClassVar[Mapping[str, _base.Converter]] = {
-        "id": _base.as_int,
-        "user": _base.as_str,
-        "text": _base.as_str,
-        "referenced": _base.as_optional_str,
-        "mentions": _mentions,
-        "timestamp": _base.as_time,
-        "updated_at": _base.as_time,
-        "href": _base.as_optional_str,
-    }
-
-    def _path(self) -> Route:
-        return route(
-            "/users/{username}/collection/{id}",
-            username=username_of(self.user),
-            id=micropost_id_of(self.id),
-        )
-
-    @property
-    def author(self) -> User:
-        """The author as a lazy :class:`User` (a field other than ``username`` costs one GET)."""
-        return self._user_named(self.user)
-
-    @property
-    def referenced_user(self) -> User | None:
-        """The referenced user as a lazy :class:`User`, or ``None``."""
-        return None if self.referenced is None else self._user_named(self.referenced)
-
-    def _user_named(self, username: str) -> User:
-        cached = self._related.get(username)
-        if cached is None:
-            # A hand-built or copied micropost has no client: its author's username still
-            # costs nothing; another field of the author then says what is missing.
-            cached = self._related[username] = User._lazy(self._client, username)
-        return cached
-
-    def __repr__(self) -> str:
-        text = self.text
-        if len(text) > _REPR_TEXT:
-            text = text[:_REPR_TEXT].rstrip() + "…"
-        return f"<Micropost {self.id} by {self.user}: {text!r}{self._unsaved()}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Micropost):
-            return NotImplemented
-        return self.id == other.id
-
-    def __hash__(self) -> int:
-        return hash((Micropost, self.id))
 
 
 def _item(value: str | Mapping[str, Any]) -> dict[str, Any]:
@@ -144,7 +62,7 @@ class MicropostManager:
         path, template = route(
             "/users/{username}/collection",
             "microposts.create",
-            username=self._client.users._caller(),
+            username=self._client._caller(),
         )
         response = self._client._request("POST", path, json=body, template=template)
         return Micropost._from_response(self._client, response)
@@ -162,15 +80,15 @@ class MicropostManager:
                 ``APIError`` 413.
         """
         batch = [_item(value) for value in items]
-        caller = self._client.users._caller()
+        caller = self._client._caller()
         path, template = route(
             "/users/{username}/collection/batch", "microposts.create_many", username=caller
         )
         response = self._client._request("POST", path, json={"items": batch}, template=template)
-        with _base.decoding(response):
-            result = _base.as_object(response.data, "batch").get("result")
+        with _json.decoding(response):
+            result = _json.as_object(response.data, "batch").get("result")
             if not isinstance(result, list):
-                raise _base.malformed("batch result", result)
+                raise _json.malformed("batch result", result)
             return [Micropost._from_data(self._client, item) for item in result]
 
     def get(self, micropost: Micropost | int | str) -> Micropost:
@@ -188,9 +106,8 @@ class MicropostManager:
         cursor: str | None = None,
     ) -> Pager[Micropost]:
         """A user's microposts (default: the caller's), newest first; lazy over every page."""
-        username = self._client.users._caller() if author is None else username_of(author)
-        listing = route("/users/{username}/collection", "microposts.list", username=username)
-        return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
+        username = self._client._caller() if author is None else username_of(author)
+        return posts_of(self._client, username, size=size, limit=limit, cursor=cursor)
 
     def search(
         self,
@@ -228,14 +145,8 @@ class MicropostManager:
         The posts of the users the caller follows and those naming the caller, not the
         caller's own (see :meth:`list`).
         """
-        return self._timeline_of(None, size=size, limit=limit, cursor=cursor)
-
-    def _timeline_of(
-        self, user: User | str | None, *, size: int | None, limit: int | None, cursor: str | None
-    ) -> Pager[Micropost]:
-        username = self._client.users._caller() if user is None else username_of(user)
-        listing = route("/users/{username}/timeline", "microposts.timeline", username=username)
-        return Micropost._pager(self._client, listing, size=size, limit=limit, cursor=cursor)
+        caller = self._client._caller()
+        return timeline_of(self._client, caller, size=size, limit=limit, cursor=cursor)
 
     def __repr__(self) -> str:
         return "<MicropostManager>"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 import microblog
-from microblog._errors import error_class, parse_retry_after
+from microblog._failures import error_class, parse_retry_after
 
 from .engine_support import BASE, MakeClient, problem
 

@@ -52,6 +52,9 @@ class FakeClient:
     def _username(self) -> str | None:
         return self.username
 
+    def _caller(self) -> str:
+        return self.users._caller()
+
     def _password_changed(self, username: str, password: str) -> None:
         self.password_changes.append((username, password))
 

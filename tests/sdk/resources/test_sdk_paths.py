@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from microblog._resources import Micropost, User
-from microblog._resources._paths import micropost_id_of, route, segment, username_of
+from microblog._resources._model import micropost_id_of, username_of
+from microblog._resources._paths import route, segment
 
 from .resources_fakes import FakeClient, FakeResponse, post_json, user_json
 
