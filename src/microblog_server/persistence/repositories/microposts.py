@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, delete, func, or_, select, update
 
@@ -11,16 +11,14 @@ from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
 from microblog_server.persistence.repositories.base import (
     AnyRow,
+    KeysetQuery,
     SqlAlchemyRepository,
-    keyset_page,
 )
 from microblog_server.persistence.repositories.users import USERS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
-
-    from sqlalchemy import Select
 
     from microblog_server.domain import PageRequest
 
@@ -50,6 +48,28 @@ _VIEW = (
 # Ids reach us from URLs, up to 2**63 - 1: the id columns are 64-bit on every database
 # (BIGINT on PostgreSQL), so an id no row has is simply not found.
 _BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id"))
+_FOLLOWS = FollowRow.__table__
+#: One author's microposts (``author_id``).
+_BY_AUTHOR = KeysetQuery(
+    _VIEW.where(_POSTS.c.author_id == bindparam("author_id")), _POSTS.c.created_at, _POSTS.c.id
+)
+#: A user's timeline (``user_id``): microposts of the users followed, and those that
+#: reference or mention the user.
+_TIMELINE = KeysetQuery(
+    _VIEW.where(
+        or_(
+            _POSTS.c.author_id.in_(
+                select(_FOLLOWS.c.followed_id).where(_FOLLOWS.c.follower_id == bindparam("user_id"))
+            ),
+            _POSTS.c.referenced_id == bindparam("user_id"),
+            _POSTS.c.id.in_(
+                select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == bindparam("user_id"))
+            ),
+        )
+    ),
+    _POSTS.c.created_at,
+    _POSTS.c.id,
+)
 _MENTIONED = (
     select(_MENTIONS.c.micropost_id, USERS.c.username)
     .join(USERS, USERS.c.id == _MENTIONS.c.user_id)
@@ -99,21 +119,11 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         page: PageRequest,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
-        return self._page(_VIEW.where(_POSTS.c.author_id == author_id), page)
+        return self._present(_BY_AUTHOR.page(self.session.execute, page, {"author_id": author_id}))
 
     def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
-        follows = FollowRow.__table__
-        followed = select(follows.c.followed_id).where(follows.c.follower_id == user_id)
-        mentioning = select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == user_id)
-        query = _VIEW.where(
-            or_(
-                _POSTS.c.author_id.in_(followed),
-                _POSTS.c.referenced_id == user_id,
-                _POSTS.c.id.in_(mentioning),
-            )
-        )
-        return self._page(query, page)
+        return self._present(_TIMELINE.page(self.session.execute, page, {"user_id": user_id}))
 
     def search(
         self, text: str, page: PageRequest, *, username_prefix: str | None = None
@@ -125,7 +135,9 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 USERS.c.username_key.startswith(username_key(username_prefix), autoescape=True)
             )
             query = query.where(_POSTS.c.author_id.in_(authors))
-        return self._page(query, page)
+        # Built per request: the search text is part of the statement (autoescape).
+        rows = KeysetQuery(query, _POSTS.c.created_at, _POSTS.c.id).page(self.session.execute, page)
+        return self._present(rows)
 
     def update(
         self,
@@ -172,10 +184,6 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
             for position, user_id in enumerate(dict.fromkeys(mention_ids))
         )
         self.session.flush()
-
-    def _page(self, query: Select[Any], page: PageRequest) -> list[Micropost]:
-        rows = keyset_page(self.session.execute, query, _POSTS.c.created_at, _POSTS.c.id, page)
-        return self._present(rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
         """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page)."""
