@@ -190,10 +190,12 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         if not rows:
             return []
         mentions: dict[int, list[str]] = defaultdict(list)
-        for post_id, username in self.session.execute(
-            _MENTIONED, {"ids": [row.id for row in rows]}
-        ):
-            mentions[post_id].append(username)
+        # Mentions are stored from the text's "@username" words (and rewritten with it):
+        # a text without "@" has none, and a page of such texts needs no query for them.
+        mentioning = [row.id for row in rows if "@" in row.text]
+        if mentioning:
+            for post_id, username in self.session.execute(_MENTIONED, {"ids": mentioning}):
+                mentions[post_id].append(username)
         return [
             Micropost(
                 id=row.id,
