@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from microblog_server.domain import PageRequest
+    from sqlalchemy import Table
+
+    from microblog_server.domain import PageRequest, User
 
 __all__ = ["SqlAlchemyMicropostRepository"]
 
@@ -48,6 +50,9 @@ _VIEW = (
 # Ids reach us from URLs, up to 2**63 - 1: the id columns are 64-bit on every database
 # (BIGINT on PostgreSQL), so an id no row has is simply not found.
 _BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id"))
+# Of the tables, not the mapped classes: Core inserts, without the ORM's bulk machinery.
+_INSERT_POST = insert(cast("Table", _POSTS))
+_INSERT_MENTION = insert(cast("Table", _MENTIONS))
 _FOLLOWS = FollowRow.__table__
 #: One author's microposts (``author_id``).
 _BY_AUTHOR = KeysetQuery(
@@ -86,27 +91,40 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
     def add(
         self,
         *,
-        author_id: int,
+        author: User,
         text: str,
-        referenced_id: int | None,
-        mention_ids: Sequence[int],
+        referenced: User | None,
+        mentioned: Sequence[User],
         created_at: datetime,
     ) -> Micropost:
-        """Insert a micropost and its mentions."""
-        row = MicropostRow(
-            author_id=author_id,
+        """Insert a micropost and its mentions; the usernames are the users' as given.
+
+        Core inserts, not ORM objects and a flush; and the micropost is built from what
+        was written and the users given, not read back (with its author) per micropost.
+        """
+        values = {
+            "author_id": author.id,
+            "text": text,
+            "referenced_id": None if referenced is None else referenced.id,
+            "created_at": created_at,
+            "updated_at": None,
+            "version": 1,
+        }
+        result = self.session.execute(_INSERT_POST, values)
+        micropost_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+        kept = list({user.id: user for user in mentioned}.values())  # first appearance
+        self._write_mentions(micropost_id, [user.id for user in kept])
+        return Micropost(
+            id=micropost_id,
+            author_id=author.id,
+            author=author.username,
             text=text,
-            referenced_id=referenced_id,
-            created_at=created_at,
+            referenced=None if referenced is None else referenced.username,
+            mentions=[user.username for user in kept],
+            timestamp=created_at,
             updated_at=None,
             version=1,
         )
-        self.session.add(row)
-        self.session.flush()
-        self._write_mentions(row.id, mention_ids)
-        post = self.get(row.id)
-        assert post is not None  # just inserted in this transaction
-        return post
 
     def get(self, micropost_id: int) -> Micropost | None:
         """Return the micropost with this id, if any."""
@@ -179,11 +197,12 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _write_mentions(self, micropost_id: int, mention_ids: Sequence[int]) -> None:
-        self.session.add_all(
-            MentionRow(micropost_id=micropost_id, user_id=user_id, position=position)
+        rows = [
+            {"micropost_id": micropost_id, "user_id": user_id, "position": position}
             for position, user_id in enumerate(dict.fromkeys(mention_ids))
-        )
-        self.session.flush()
+        ]
+        if rows:
+            self.session.execute(_INSERT_MENTION, rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
         """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page)."""
