@@ -15,6 +15,7 @@ from microblog_server.api.edge import EdgeMiddleware
 from microblog_server.api.handlers import install_handlers
 from microblog_server.api.hosts import HostPolicy
 from microblog_server.api.idempotency import IdempotencyMiddleware
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.login_throttle import LoginThrottle
 from microblog_server.api.openapi import build_openapi
 from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, parse_quota
@@ -89,13 +90,15 @@ def build_app(
         login=parse_quota(settings.rate_limit_login),
         storage_uri=settings.resolved_rate_limit_storage(),
     )
+    # One limiter per storage: one connection pool and one outage state for every quota.
+    limiter = FallbackLimiter(limits.storage_uri)
     app.state.login_throttle = LoginThrottle(
-        parse_quota(settings.rate_limit_login_account), limits.storage_uri
+        parse_quota(settings.rate_limit_login_account), limiter
     )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(IdempotencyMiddleware, store=services.idempotency)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, limits=limits)
+    app.add_middleware(RateLimitMiddleware, limits=limits, limiter=limiter)
     app.add_middleware(
         IdentityMiddleware, authenticate=services.auth.authenticate, recall=services.auth.recall
     )

@@ -91,15 +91,27 @@ class RateLimitMiddleware:
         limits: The quotas.
         clock: Seconds since the epoch (the storage's own clock decides the windows; this
             one only turns reset times into ``t=`` and ``Retry-After`` values).
+        limiter: The limiter over ``limits.storage_uri``, shared with the app's other
+            limits (one per storage); a new one when omitted.
     """
 
     def __init__(
-        self, app: ASGIApp, limits: RateLimits, clock: Callable[[], float] = time.time
+        self,
+        app: ASGIApp,
+        limits: RateLimits,
+        clock: Callable[[], float] = time.time,
+        limiter: FallbackLimiter | None = None,
     ) -> None:
         self.app = app
         self.limits = limits
         self.clock = clock
-        self.limiter = FallbackLimiter(limits.storage_uri)
+        self.limiter = limiter if limiter is not None else FallbackLimiter(limits.storage_uri)
+        # Built once, not per request.
+        self._items = {
+            quota: quota.item()
+            for quota in (limits.user, limits.anonymous, limits.login)
+            if quota is not None
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -116,12 +128,14 @@ class RateLimitMiddleware:
         if quota is None:
             await self.app(scope, receive, send)
             return
-        item = quota.item()
+        item = self._items[quota]
         # Logging out is never refused by the quota it ends: whoever holds a stolen token
         # could otherwise spend the quota and keep its owner from revoking it.
-        revoking = scope["path"] == LOGIN_PATH and scope["method"] == "DELETE"
-        allowed = True if revoking else self.limiter.hit(item, key)
-        reset_at, remaining = self.limiter.get_window_stats(item, key)
+        if scope["path"] == LOGIN_PATH and scope["method"] == "DELETE":
+            allowed = True
+            reset_at, remaining = self.limiter.get_window_stats(item, key)
+        else:
+            allowed, reset_at, remaining = self.limiter.count(item, key)  # one round trip
         reset = max(0, math.ceil(reset_at - self.clock()))
         headers = [
             ("RateLimit-Policy", f'"default";q={quota.requests};w={quota.seconds}'),

@@ -200,3 +200,15 @@ def test_the_rate_limit_storage_defaults_to_the_redis_url_unless_set() -> None:
 def test_a_redis_url_must_be_redis() -> None:
     with pytest.raises(ValueError, match="MICROBLOG_REDIS_URL"):
         Settings.for_tests(redis_url="http://127.0.0.1:6379")
+
+
+def test_the_one_trip_count_falls_back_to_memory_too() -> None:
+    now = [0.0]
+    limiter = FallbackLimiter(DOWN, retry_seconds=1.0, clock=lambda: now[0])
+    item = RateLimitItemPerSecond(2, 60)
+
+    counted = [limiter.count(item, "user:1") for _ in range(3)]
+
+    assert [c.allowed for c in counted] == [True, True, False]
+    assert [c.remaining for c in counted] == [1, 0, 0]
+    assert limiter.degraded
