@@ -171,14 +171,19 @@ class Setup:
 
 
 @asynccontextmanager
-async def seeded(directory: Path) -> AsyncIterator[Setup]:
-    """Serve a fresh database with a reader following an author of 100 microposts."""
+async def seeded(directory: Path, *, rate_limits: bool = True) -> AsyncIterator[Setup]:
+    """Serve a fresh database with a reader following an author of 100 microposts.
+
+    Rate limits are on as shipped (``memory://``), with quotas too large to refuse; off
+    (as in the service benchmark) with ``rate_limits=False``.
+    """
+    quota = "1000000000/60" if rate_limits else "off"
     settings = Settings(
         database_url=f"sqlite:///{directory}/profile.db",
         secret_key="profile-secret-key-0123456789abcdef-0123",
-        rate_limit="1000000000/60",
-        rate_limit_anonymous="1000000000/60",
-        rate_limit_login="1000000000/60",
+        rate_limit=quota,
+        rate_limit_anonymous=quota,
+        rate_limit_login=quota,
         password_hash_time_cost=1,
         password_hash_memory_cost=8,
         password_hash_parallelism=1,
@@ -394,7 +399,9 @@ async def run(args: argparse.Namespace) -> int:
     """Measure as ``args`` say (in one long-lived task: see :meth:`Driver.send`)."""
     names = [name for name in args.only.split(",") if name]
     with tempfile.TemporaryDirectory(prefix="microblog-profile-") as directory:
-        contender = bare() if args.bare else seeded(Path(directory))
+        contender = (
+            bare() if args.bare else seeded(Path(directory), rate_limits=not args.no_rate_limits)
+        )
         async with contender as setup:
             if args.spin is not None:
                 sent = await spin(setup.driver, setup.requests[names[0]], args.spin)
@@ -429,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stats", help="print cProfile's top functions for this request")
     parser.add_argument("--only", default="read,timeline,post")
     parser.add_argument("--bare", action="store_true", help="measure the bare app instead")
+    parser.add_argument(
+        "--no-rate-limits", action="store_true", help="rate limits off, as the service benchmark"
+    )
     parser.add_argument("--spin", type=float, help="only send --only's first request, S seconds")
     parser.add_argument("--fold", type=Path, help="print the layers of py-spy raw samples")
     args = parser.parse_args(argv)

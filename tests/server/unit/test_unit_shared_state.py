@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -212,3 +213,25 @@ def test_the_one_trip_count_falls_back_to_memory_too() -> None:
     assert [c.allowed for c in counted] == [True, True, False]
     assert [c.remaining for c in counted] == [1, 0, 0]
     assert limiter.degraded
+
+
+def test_counting_in_memory_starts_no_thread_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    # limits' MemoryStorage starts a Timer thread whenever its last one ended (every
+    # 10 ms under load): a thread start every few requests, on the event loop.
+    limiter = FallbackLimiter("memory://")
+    item = RateLimitItemPerSecond(10**9, 60)
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def counted(self: threading.Thread) -> None:
+        started.append(self)
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for _ in range(5):
+        limiter.count(item, "user:1")
+        for thread in threading.enumerate():
+            if isinstance(thread, threading.Timer):
+                thread.join()  # the storage's timer has run out: it would start another
+
+    assert len(started) <= 1
