@@ -35,8 +35,10 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import statistics
+import sys
 import tempfile
 import time
 from contextlib import asynccontextmanager, contextmanager
@@ -404,6 +406,8 @@ async def run(args: argparse.Namespace) -> int:
         )
         async with contender as setup:
             if args.spin is not None:
+                # For ``py-spy record --pid`` to start on: the seeding is done.
+                print(f"spinning (pid {os.getpid()})", file=sys.stderr, flush=True)
                 sent = await spin(setup.driver, setup.requests[names[0]], args.spin)
                 print(f"{names[0]}: {sent} requests in {args.spin} s")
                 return 0
