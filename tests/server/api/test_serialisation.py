@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import routing
+from fastapi.testclient import TestClient
+from starlette.requests import Request
 
 from microblog_server.api.etags import compute_etag
+from microblog_server.api.presenters import Links
 
 if TYPE_CHECKING:
-    from fastapi.testclient import TestClient
-
     from .support import Api
 
 LISTS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -69,3 +70,36 @@ def test_an_items_etag_is_the_digest_of_the_bytes_sent(
     response = client.get(f"/api/v1/microposts/{item['id']}", headers=dana)
 
     assert response.headers["etag"] == compute_etag("micropost", item["id"], 1, response.content)
+
+
+def test_links_are_rooted_at_each_requests_own_origin(client: TestClient, api: Api) -> None:
+    # The links' root is kept per origin (scheme, Host, root path): two origins never
+    # share one.
+    headers = api.sign_up("dana")
+
+    plain = client.get("/api/v1/me", headers=headers)
+    other = client.get("/api/v1/me", headers={**headers, "Host": "localhost:8080"})
+    secure = TestClient(client.app, base_url="https://testserver").get(
+        "/api/v1/me", headers=headers
+    )
+
+    assert plain.json()["href"] == "http://testserver/api/v1/users/dana"
+    assert other.json()["href"] == "http://localhost:8080/api/v1/users/dana"
+    assert secure.json()["href"] == "https://testserver/api/v1/users/dana"
+
+
+def test_links_of_one_origin_are_built_once() -> None:
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8000),
+        "root_path": "",
+        "path": "/api/v1/me",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:8000")],
+    }
+
+    first, second = Links(Request(scope)), Links(Request(dict(scope)))
+
+    assert first.root == "http://127.0.0.1:8000/api/v1"
+    assert first.root is second.root
