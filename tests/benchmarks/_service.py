@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["BENCH_PASSWORD", "ServiceProcess", "free_port", "wait_for_port"]
+__all__ = ["BENCH_PASSWORD", "ServiceProcess", "create_user", "free_port", "wait_for_port"]
 
 BENCH_PASSWORD = "bench-password-1"
 _SECRET = "benchmark-secret-key-0123456789abcdef"
@@ -136,23 +136,29 @@ class ServiceProcess:
 
     def create_user(self, username: str) -> str:
         """Sign up ``username`` (password :data:`BENCH_PASSWORD`) and return a bearer token."""
-        body = json.dumps({"username": username, "password": BENCH_PASSWORD}).encode()
-        self._post("/api/v1/users", body, "application/json")
-        form = urllib.parse.urlencode(
-            {"grant_type": "password", "username": username, "password": BENCH_PASSWORD}
-        ).encode()
-        token: str = self._post("/api/v1/token", form, "application/x-www-form-urlencoded")[
-            "access_token"
-        ]
-        return token
+        return create_user(self.url, username)
 
-    def _post(self, path: str, data: bytes, content_type: str) -> dict[str, Any]:
-        request = urllib.request.Request(
-            self.url + path, data=data, method="POST", headers={"Content-Type": content_type}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer: dict[str, Any] = json.loads(response.read())
-            return answer
+
+def create_user(url: str, username: str) -> str:
+    """Sign up ``username`` at the service at ``url``; return a bearer token for it."""
+    body = json.dumps({"username": username, "password": BENCH_PASSWORD}).encode()
+    _post(url + "/api/v1/users", body, "application/json")
+    form = urllib.parse.urlencode(
+        {"grant_type": "password", "username": username, "password": BENCH_PASSWORD}
+    ).encode()
+    token: str = _post(url + "/api/v1/token", form, "application/x-www-form-urlencoded")[
+        "access_token"
+    ]
+    return token
+
+
+def _post(url: str, data: bytes, content_type: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": content_type}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
 
 
 def stop_process(process: subprocess.Popen[bytes] | None) -> None:

@@ -16,6 +16,7 @@ from microblog_server.api.edge import EdgeMiddleware
 from microblog_server.api.handlers import install_handlers
 from microblog_server.api.hosts import HostPolicy
 from microblog_server.api.idempotency import IdempotencyMiddleware
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.login_throttle import LoginThrottle
 from microblog_server.api.openapi import build_openapi
 from microblog_server.api.rate_limit import RateLimitMiddleware, RateLimits, parse_quota
@@ -124,7 +125,7 @@ def build_app(
         storage_uri=limiter.storage_uri,
     )
     app.state.login_throttle = LoginThrottle(
-        parse_quota(settings.rate_limit_login_account), limiter.storage_uri, limiter=limiter
+        parse_quota(settings.rate_limit_login_account), limiter
     )
     # Added innermost first: a request meets them from the last added to the first.
     app.add_middleware(

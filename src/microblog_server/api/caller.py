@@ -7,27 +7,39 @@ dependency reads the result instead of authenticating again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Protocol
 
 from anyio import to_thread
 
 from microblog_server.api.asgi import header, state_of
 from microblog_server.domain import Unauthenticated, User
+from microblog_server.services.token_cache import token_digest
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Authenticator", "Caller", "IdentityMiddleware", "Recaller", "caller_of"]
 
-#: Turns a bearer token into its user; raises :class:`Unauthenticated` when it cannot.
-Authenticator = Callable[[str], User]
-#: Turns a bearer token into its user from memory, or ``None`` when it cannot tell.
-Recaller = Callable[[str], User | None]
+
+class Authenticator(Protocol):
+    """Turns a bearer token into its user; raises :class:`Unauthenticated` when it cannot."""
+
+    def __call__(self, token: str, /, *, digest: str | None = None) -> User:
+        """Check ``token`` (whose digest is ``digest``, when given)."""
+        ...
 
 
-def _unknown(_token: str) -> User | None:
+class Recaller(Protocol):
+    """Turns a bearer token into its user from memory, or ``None`` when it cannot tell."""
+
+    def __call__(self, token: str, /, *, digest: str | None = None) -> User | None:
+        """Recall ``token`` (whose digest is ``digest``, when given)."""
+        ...
+
+
+def _unknown(_token: str, *, digest: str | None = None) -> User | None:
     return None
 
 
@@ -102,10 +114,14 @@ class IdentityMiddleware:
             token = bearer_token(header(scope, b"authorization"))
             user: User | None = None
             if token is not None:
-                user = self.recall(token)
+                # One digest per request, for the cache and the password-change check.
+                digest = token_digest(token)
+                user = self.recall(token, digest=digest)
                 if user is None:
                     try:
-                        user = await to_thread.run_sync(self.authenticate, token)
+                        user = await to_thread.run_sync(
+                            partial(self.authenticate, token, digest=digest)
+                        )
                     except Unauthenticated:
                         user = None
             state_of(scope)["caller"] = Caller(user, token, address)

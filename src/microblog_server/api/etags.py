@@ -1,9 +1,9 @@
 """Strong entity tags and the conditional request rules of RFC 9110 section 13.
 
 An ETag has two parts, ``"<version>-<digest>"``: the stored version of the resource
-(bumped by every write to it, and only by those) and a digest of the representation sent
-(which also moves when derived fields such as a user's counts or a micropost's mentions
-move). The two preconditions read different parts:
+(bumped by every write to it, and only by those) and a digest of the representation sent,
+its bytes (which also move when derived fields such as a user's counts or a micropost's
+mentions move). The two preconditions read different parts:
 
 - ``If-None-Match`` (a GET revalidating a cache) compares the whole tag, so a 304 is only
   ever sent for exactly the representation the client holds: never stale counts.
@@ -15,29 +15,26 @@ move). The two preconditions read different parts:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from typing import Any
 
 __all__ = ["compute_etag", "expected_versions", "if_none_match_hits"]
 
 _STRONG_TAG = re.compile(r'"(\d{1,19})-[0-9a-f]+"')
 
 
-def compute_etag(kind: str, id_: int | str, version: int, representation: Any) -> str:
+def compute_etag(kind: str, id_: int | str, version: int, body: bytes) -> str:
     """Return the strong ETag of one representation of a resource.
 
     Args:
         kind: The resource kind (``"user"``, ``"micropost"``).
         id_: The resource's id.
         version: The stored version, bumped on every write.
-        representation: The JSON-able body sent for it.
+        body: The representation as sent (its JSON bytes, encoded once for both).
 
     Returns:
         A quoted strong entity tag, ``"<version>-<digest>"``.
     """
-    body = json.dumps(representation, sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(f"{kind}\0{id_}\0{version}\0{body}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{kind}\0{id_}\0{version}\0".encode() + body).hexdigest()
     return f'"{version}-{digest[:24]}"'
 
 

@@ -45,25 +45,22 @@ class LoginThrottle:
 
     Args:
         quota: Failed logins allowed per account and window, or ``None`` for no limit.
-        storage_uri: A ``limits`` storage URI, the same as the other rate limits'.
+        limiter: The app's limiter (one per storage, shared with the other rate limits),
+            or the ``limits`` storage URI of a new one.
         clock: Seconds since the epoch (turns the window's reset time into Retry-After).
-        limiter: The counters, built by the composition root over ``storage_uri``; one of
-            its own when omitted.
     """
 
     def __init__(
         self,
         quota: Quota | None,
-        storage_uri: str,
+        limiter: FallbackLimiter | str,
         clock: Callable[[], float] = time.time,
-        *,
-        limiter: FallbackLimiter | None = None,
     ) -> None:
         self.quota = quota
         self.clock = clock
         # The same fallback as the other limits: while a shared storage (Redis) does not
         # answer, the budget counts per process instead of failing the login.
-        self.limiter = limiter if limiter is not None else FallbackLimiter(storage_uri)
+        self.limiter = FallbackLimiter(limiter) if isinstance(limiter, str) else limiter
 
     def check(self, username: str, address: str) -> None:
         """Refuse a login to an account whose budget of failures is spent.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+from starlette.requests import Request as StarletteRequest
 
 from microblog_server.api.schemas import MicropostOut, UserOut
 
@@ -23,7 +26,13 @@ class Links:
     """
 
     def __init__(self, request: Request) -> None:
-        self.root = str(request.base_url).rstrip("/") + "/api/v1"
+        scope = request.scope
+        host = next((value for key, value in scope["headers"] if key == b"host"), None)
+        root_path = scope.get("app_root_path", scope.get("root_path", ""))
+        server = scope.get("server")  # a list from some servers: the key must be hashable
+        self.root = _api_root(
+            scope.get("scheme", "http"), None if server is None else tuple(server), host, root_path
+        )
 
     def user(self, username: str) -> str:
         """Return the URL of a user."""
@@ -66,3 +75,26 @@ def present_micropost(post: Micropost, links: Links) -> MicropostOut:
         timestamp=post.timestamp,
         updated_at=post.updated_at,
     )
+
+
+@lru_cache(maxsize=64)
+def _api_root(
+    scheme: str, server: tuple[str, int | None] | None, host: bytes | None, root_path: str
+) -> str:
+    """The API's root URL for one origin: what ``request.base_url`` gives, built once.
+
+    Keyed by everything Starlette builds the base URL from, so a root is only ever shared
+    by requests that would build the same one; the ``Host`` was admitted by
+    :mod:`~microblog_server.api.hosts` (the few names the service answers for), and the
+    cache is bounded anyway.
+    """
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "root_path": root_path,
+        "path": "/",
+        "query_string": b"",
+        "headers": [] if host is None else [(b"host", host)],
+    }
+    return str(StarletteRequest(scope).base_url).rstrip("/") + "/api/v1"

@@ -108,6 +108,12 @@ class RateLimitMiddleware:
         self.limits = limits
         self.clock = clock
         self.limiter = limiter if limiter is not None else FallbackLimiter(limits.storage_uri)
+        # Built once, not per request.
+        self._items = {
+            quota: quota.item()
+            for quota in (limits.user, limits.anonymous, limits.login)
+            if quota is not None
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call."""
@@ -124,15 +130,15 @@ class RateLimitMiddleware:
         if quota is None:
             await self.app(scope, receive, send)
             return
-        item = quota.item()
+        item = self._items[quota]
         # Logging out is never refused by the quota it ends: whoever holds a stolen token
         # could otherwise spend the quota and keep its owner from revoking it. A token the
         # service rejects ends no quota: that request counts as anonymous, like any other.
-        revoking = (
-            caller.user is not None and scope["path"] == LOGIN_PATH and scope["method"] == "DELETE"
-        )
-        allowed = True if revoking else self.limiter.hit(item, key)
-        reset_at, remaining = self.limiter.get_window_stats(item, key)
+        if caller.user is not None and scope["path"] == LOGIN_PATH and scope["method"] == "DELETE":
+            allowed = True
+            reset_at, remaining = self.limiter.get_window_stats(item, key)
+        else:
+            allowed, reset_at, remaining = self.limiter.count(item, key)  # one round trip
         reset = max(0, math.ceil(reset_at - self.clock()))
         headers = [
             ("RateLimit-Policy", f'"default";q={quota.requests};w={quota.seconds}'),

@@ -115,12 +115,12 @@ def seed(
             author, friend = rng.sample(users, 2)
             text = rng.choice(_TEMPLATES).format(topic=rng.choice(_TOPICS), friend=friend.username)
             referenced = friend if rng.random() < 0.1 else None
-            mentions = [by_key[username_key(name)].id for name in mentioned_usernames(text)]
+            mentioned = [by_key[username_key(name)] for name in mentioned_usernames(text)]
             uow.microposts.add(
-                author_id=author.id,
+                author=author,
                 text=text,
-                referenced_id=referenced.id if referenced else None,
-                mention_ids=mentions,
+                referenced=referenced,
+                mentioned=mentioned,
                 created_at=first_post + step * index,
             )
         uow.commit()

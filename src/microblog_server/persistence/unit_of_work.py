@@ -103,6 +103,12 @@ class SqlAlchemyUnitOfWork:
         """
         session = self.session
         self._session = None
+        if self.read_only:
+            # Nothing to undo: closing returns the connection to the pool, whose reset
+            # rolls its transaction back, without the session's rollback bookkeeping
+            # (a quarter of a read's time in SQLAlchemy).
+            session.close()
+            return
         try:
             session.rollback()
         finally:

@@ -103,14 +103,21 @@ class AuthService:
         token = jwt.encode(claims, self._secret_key, algorithm=_ALGORITHM)
         return IssuedToken(access_token=token, expires_in=self._token_ttl)
 
-    def authenticate(self, token: str) -> User:
+    def authenticate(self, token: str, *, digest: str | None = None) -> User:
         """Return the user a bearer token stands for.
+
+        Args:
+            token: The bearer token.
+            digest: Its :func:`~microblog_server.services.token_cache.token_digest`, when
+                the caller computed it already (the identity middleware does, once per
+                request); computed here, once, otherwise.
 
         Raises:
             Unauthenticated: The token is malformed, forged, not HS256, expired, revoked,
                 its user no longer exists, or the password changed since it was issued.
         """
-        user = self._tokens.get(token)
+        digest = digest if digest is not None else token_digest(token)
+        user = self._tokens.get(token, digest=digest)
         if user is not None:
             return user
         claims = self._decode(token)
@@ -121,17 +128,23 @@ class AuthService:
             user = uow.users.get(int(claims["sub"]))
         if user is None or int(claims["iat"]) < int(user.created_at.timestamp()):
             raise Unauthenticated("the token's user no longer exists")
-        if _revoked_by_password_change(user, token, float(claims["iat"])):
+        if _revoked_by_password_change(user, digest, float(claims["iat"])):
             raise Unauthenticated("the password changed since the token was issued")
-        self._tokens.put(token, user, expires_at=int(claims["exp"]), generation=generation)
+        self._tokens.put(
+            token, user, expires_at=int(claims["exp"]), generation=generation, digest=digest
+        )
         return user
 
-    def recall(self, token: str) -> User | None:
+    def recall(self, token: str, *, digest: str | None = None) -> User | None:
         """Return the user of a token that authenticated a moment ago, without any I/O.
 
         ``None`` means "not known": call :meth:`authenticate`. Safe on the event loop.
+
+        Args:
+            token: The bearer token.
+            digest: Its digest, when the caller computed it already.
         """
-        return self._tokens.get(token)
+        return self._tokens.get(token, digest=digest)
 
     def revoke(self, token: str) -> None:
         """Revoke a valid token so it no longer authenticates (idempotent).
@@ -200,8 +213,8 @@ class AuthService:
         return claims
 
 
-def _revoked_by_password_change(user: User, token: str, issued_at: float) -> bool:
+def _revoked_by_password_change(user: User, digest: str, issued_at: float) -> bool:
     cutoff = user.tokens_valid_after
     if cutoff is None or issued_at > cutoff.timestamp():
         return False
-    return token_digest(token) != user.kept_token
+    return digest != user.kept_token

@@ -46,12 +46,22 @@ def micropost_key(micropost: Micropost) -> Keyset:
 class _Resolved:
     """A draft checked against the database: addressee and mentioned users found."""
 
-    __slots__ = ("mention_ids", "referenced_id", "text")
+    __slots__ = ("mentioned", "referenced", "text")
 
-    def __init__(self, text: str, referenced_id: int | None, mention_ids: list[int]) -> None:
+    def __init__(self, text: str, referenced: User | None, mentioned: list[User]) -> None:
         self.text = text
-        self.referenced_id = referenced_id
-        self.mention_ids = mention_ids
+        self.referenced = referenced
+        self.mentioned = mentioned
+
+    @property
+    def referenced_id(self) -> int | None:
+        """The addressee's id, if any."""
+        return None if self.referenced is None else self.referenced.id
+
+    @property
+    def mention_ids(self) -> list[int]:
+        """The mentioned users' ids, in order."""
+        return [user.id for user in self.mentioned]
 
 
 class MicropostService:
@@ -119,10 +129,10 @@ class MicropostService:
             now = self._clock()
             posts = [
                 uow.microposts.add(
-                    author_id=author.id,
+                    author=author,
                     text=r.text,
-                    referenced_id=r.referenced_id,
-                    mention_ids=r.mention_ids,
+                    referenced=r.referenced,
+                    mentioned=r.mentioned,
                     created_at=now,
                 )
                 for r in resolved
@@ -277,19 +287,17 @@ def _resolve(uow: UnitOfWork, drafts: list[tuple[str, MicropostDraft]]) -> list[
     users = uow.users.get_many_by_username(names) if names else {}
     resolved = []
     for prefix, draft in drafts:
-        referenced_id = None
+        addressee = None
         if draft.referenced is not None:
             addressee = users.get(username_key(draft.referenced))
             if addressee is None:
                 errors.append(FieldError("no such user", pointer=f"{prefix}/referenced"))
-            else:
-                referenced_id = addressee.id
-        mention_ids = [
-            users[username_key(name)].id
+        mentioned = [
+            users[username_key(name)]
             for name in mentioned_usernames(draft.text)
             if username_key(name) in users
         ]
-        resolved.append(_Resolved(draft.text, referenced_id, mention_ids))
+        resolved.append(_Resolved(draft.text, addressee, mentioned))
     if errors:
         raise InvalidInput(errors)
     return resolved

@@ -92,13 +92,17 @@ class MicropostRepository(Protocol):
     def add(
         self,
         *,
-        author_id: int,
+        author: User,
         text: str,
-        referenced_id: int | None,
-        mention_ids: Sequence[int],
+        referenced: User | None,
+        mentioned: Sequence[User],
         created_at: datetime,
     ) -> Micropost:
-        """Insert a micropost (version 1) and its mentions."""
+        """Insert a micropost (version 1) and its mentions, and return it.
+
+        The users are as read in this unit of work: their usernames go into the returned
+        micropost as they are, without reading them again.
+        """
         ...
 
     def get(self, micropost_id: int) -> Micropost | None:

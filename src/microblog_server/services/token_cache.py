@@ -110,16 +110,20 @@ class TokenCache:
         """
         return self._generation
 
-    def get(self, token: str) -> User | None:
+    def get(self, token: str, *, digest: str | None = None) -> User | None:
         """Return the user of a token authenticated less than ``seconds`` ago, else ``None``.
 
         Touches nothing but memory: safe to call on the event loop.
+
+        Args:
+            token: The bearer token, as presented.
+            digest: Its :func:`token_digest`, when the caller computed it already.
         """
         if not self.seconds:
             return None
         if self._revocations is not None and not self._revocations.live:
             return None  # a revocation elsewhere may be unheard: ask the database
-        key = token_digest(token)
+        key = digest if digest is not None else token_digest(token)
         now = self._clock().timestamp()
         with self._lock:
             entry = self._entries.get(key)
@@ -131,7 +135,15 @@ class TokenCache:
             self._entries.move_to_end(key)
             return entry.user
 
-    def put(self, token: str, user: User, *, expires_at: float, generation: int) -> None:
+    def put(
+        self,
+        token: str,
+        user: User,
+        *,
+        expires_at: float,
+        generation: int,
+        digest: str | None = None,
+    ) -> None:
         """Remember that ``token`` stands for ``user``, no later than the token's expiry.
 
         Args:
@@ -140,11 +152,12 @@ class TokenCache:
             expires_at: The token's own expiry (POSIX seconds).
             generation: :attr:`generation` as read before the database was; when a token
                 or user was forgotten since, nothing is stored (the answer may be stale).
+            digest: Its :func:`token_digest`, when the caller computed it already.
         """
         if not self.seconds:
             return
         until = min(self._clock().timestamp() + self.seconds, expires_at)
-        key = token_digest(token)
+        key = digest if digest is not None else token_digest(token)
         with self._lock:
             if generation != self._generation:
                 return

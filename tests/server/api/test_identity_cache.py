@@ -11,8 +11,10 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import pytest
 from fastapi.testclient import TestClient
 
+from microblog_server.api import caller
 from microblog_server.api.caller import (
     Authenticator,
     Caller,
@@ -22,6 +24,7 @@ from microblog_server.api.caller import (
 )
 from microblog_server.bootstrap import build_services, create_app
 from microblog_server.domain import Unauthenticated, User
+from microblog_server.services import auth, token_cache
 from microblog_server.settings import Settings
 
 from .support import Api
@@ -66,16 +69,16 @@ def _caller_seen(authenticate: Authenticator, recall: Recaller, token: str) -> C
     return seen[0]
 
 
-def _must_not_authenticate(token: str) -> User:
+def _must_not_authenticate(token: str, *, digest: str | None = None) -> User:
     raise AssertionError(f"authenticate was called for {token!r}")
 
 
-def _knows_nothing(_token: str) -> User | None:
+def _knows_nothing(_token: str, *, digest: str | None = None) -> User | None:
     return None
 
 
 def test_a_recalled_token_is_answered_without_authenticate() -> None:
-    def recall(token: str) -> User | None:
+    def recall(token: str, *, digest: str | None = None) -> User | None:
         return DANA if token == "known" else None
 
     caller = _caller_seen(_must_not_authenticate, recall, "known")
@@ -88,7 +91,7 @@ def test_a_recalled_token_is_answered_without_authenticate() -> None:
 def test_a_token_recall_does_not_know_is_authenticated() -> None:
     asked: list[str] = []
 
-    def authenticate(token: str) -> User:
+    def authenticate(token: str, *, digest: str | None = None) -> User:
         asked.append(token)
         return DANA
 
@@ -99,7 +102,7 @@ def test_a_token_recall_does_not_know_is_authenticated() -> None:
 
 
 def test_a_token_neither_recalled_nor_authenticated_is_anonymous() -> None:
-    def authenticate(token: str) -> User:
+    def authenticate(token: str, *, digest: str | None = None) -> User:
         raise Unauthenticated("the token is not valid")
 
     caller = _caller_seen(authenticate, _knows_nothing, "bad")
@@ -119,9 +122,9 @@ class _CountingAuth:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def authenticate(self, token: str) -> User:
+    def authenticate(self, token: str, *, digest: str | None = None) -> User:
         self.authenticated += 1
-        return self.inner.authenticate(token)
+        return self.inner.authenticate(token, digest=digest)
 
 
 def test_the_app_answers_a_repeated_token_from_the_cache() -> None:
@@ -138,3 +141,26 @@ def test_the_app_answers_a_repeated_token_from_the_cache() -> None:
     assert first.status_code == second.status_code == 200
     assert second.json()["username"] == "dana"
     assert auth.authenticated == 1
+
+
+def test_a_token_is_digested_once_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The digest names the token in the cache, in the password-change check and in the
+    # revocation announcements: one SHA-256 per request, not one per look-up.
+    digests: list[str] = []
+
+    def counted(token: str) -> str:
+        digests.append(token)
+        return token_cache.token_digest(token)
+
+    for module in (caller, auth):
+        monkeypatch.setattr(module, "token_digest", counted)
+    settings = Settings.for_tests(auth_cache_seconds=30)
+    with TestClient(create_app(settings)) as client:
+        headers = Api(client).sign_up("dana")
+        digests.clear()
+        checked = client.get("/api/v1/me", headers=headers)  # from the database
+        after_check = len(digests)
+        recalled = client.get("/api/v1/me", headers=headers)  # from the cache
+
+    assert checked.status_code == recalled.status_code == 200
+    assert (after_check, len(digests)) == (1, 2)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.bootstrap import create_app
 from microblog_server.settings import Settings
 
@@ -72,3 +74,21 @@ def test_health_is_never_limited(limited: TestClient) -> None:
 
 def test_with_limits_off_there_are_no_ratelimit_headers(client: TestClient) -> None:
     assert "ratelimit" not in client.get("/api/v1/nowhere").headers
+
+
+def test_one_limiter_serves_every_quota_of_an_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One storage, one limiter: one Redis connection pool and one outage state per app,
+    # shared by the request quotas and the failed-login budget.
+    made: list[FallbackLimiter] = []
+    init = FallbackLimiter.__init__
+
+    def counted(self: FallbackLimiter, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(FallbackLimiter, "__init__", counted)
+    settings = Settings.for_tests(rate_limit="3/60", rate_limit_login_account="5/60")
+    with TestClient(create_app(settings)) as client:
+        client.get("/api/v1/nowhere")  # builds the middleware stack
+
+    assert len(made) == 1

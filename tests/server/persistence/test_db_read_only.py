@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import anyio
 import anyio.to_thread
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
 from microblog_server.persistence import (
@@ -98,3 +99,24 @@ def test_a_sqlite_file_engine_keeps_a_connection_per_worker_thread_open(
 async def _worker_threads() -> int:
     """How many worker threads the ASGI server may run sync routes in (anyio's limit)."""
     return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+
+def test_a_read_only_unit_of_work_ends_its_transaction_when_closed(
+    impatient_engine: Engine,
+) -> None:
+    # It is closed, not rolled back through the session: the pool's reset must still end
+    # the transaction it began, or the connection would keep a WAL snapshot open.
+    session_factory = create_session_factory(impatient_engine)
+    ended: list[bool] = []
+
+    @event.listens_for(impatient_engine.pool, "checkin")
+    def checked_in(dbapi_connection: Any, _record: Any) -> None:
+        ended.append(not dbapi_connection.in_transaction)
+
+    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+        reader.users.get_by_username("dana")
+        raw = reader.session.connection().connection.driver_connection
+        assert raw is not None
+        assert raw.in_transaction
+
+    assert ended == [True]

@@ -48,10 +48,10 @@ def test_ids_past_32_bits_are_handed_out_stored_and_read_back(
         dana, jaime = _add_user(uow, "dana"), _add_user(uow, "jaime", 1)
         uow.follows.add(dana.id, jaime.id, created_at=T0)
         post = uow.microposts.add(
-            author_id=jaime.id,
+            author=jaime,
             text="@dana",
-            referenced_id=dana.id,
-            mention_ids=[dana.id],
+            referenced=dana,
+            mentioned=[dana],
             created_at=T0,
         )
         uow.commit()

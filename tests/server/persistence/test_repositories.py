@@ -142,7 +142,7 @@ def test_counts_come_from_follows_and_microposts_in_one_batch(
         uow.follows.add(ana.id, jaime.id, created_at=T0)
         for i in range(3):
             uow.microposts.add(
-                author_id=jaime.id, text=f"p{i}", referenced_id=None, mention_ids=[], created_at=T0
+                author=jaime, text=f"p{i}", referenced=None, mentioned=[], created_at=T0
             )
         counts = uow.users.counts([dana.id, jaime.id, 999])
 
@@ -167,10 +167,10 @@ def test_micropost_keeps_mentions_in_order_and_resolves_names(
     with uow_factory() as uow:
         dana, jaime, ana = (_add_user(uow, n, i) for i, n in enumerate(["Dana", "jaime", "ana"]))
         post = uow.microposts.add(
-            author_id=jaime.id,
+            author=jaime,
             text="@ana @Dana",
-            referenced_id=dana.id,
-            mention_ids=[ana.id, dana.id],
+            referenced=dana,
+            mentioned=[ana, dana],
             created_at=T0,
         )
         uow.commit()
@@ -188,10 +188,10 @@ def test_timeline_lists_a_micropost_once_even_when_it_qualifies_thrice(
         dana, jaime = _add_user(uow, "dana"), _add_user(uow, "jaime", 1)
         uow.follows.add(dana.id, jaime.id, created_at=T0)
         uow.microposts.add(
-            author_id=jaime.id,
+            author=jaime,
             text="@dana",
-            referenced_id=dana.id,
-            mention_ids=[dana.id],
+            referenced=dana,
+            mentioned=[dana],
             created_at=T0,
         )
 
@@ -203,7 +203,7 @@ def test_keyset_pages_break_timestamp_ties_by_id(uow_factory: UnitOfWorkFactory)
         dana = _add_user(uow, "dana")
         ids = [
             uow.microposts.add(
-                author_id=dana.id, text=f"p{i}", referenced_id=None, mention_ids=[], created_at=T0
+                author=dana, text=f"p{i}", referenced=None, mentioned=[], created_at=T0
             ).id
             for i in range(5)
         ]
@@ -217,9 +217,7 @@ def test_search_escapes_like_wildcards(uow_factory: UnitOfWorkFactory) -> None:
     with uow_factory() as uow:
         dana = _add_user(uow, "dana")
         for text in ["100% sure", "1000 sure", "under_score", "underXscore"]:
-            uow.microposts.add(
-                author_id=dana.id, text=text, referenced_id=None, mention_ids=[], created_at=T0
-            )
+            uow.microposts.add(author=dana, text=text, referenced=None, mentioned=[], created_at=T0)
 
         assert [
             p.text for p in uow.microposts.search("0% S", PageRequest(8), username_prefix="D")
@@ -233,14 +231,12 @@ def test_deleting_a_user_removes_their_rows_and_unlinks_addressed_posts(
     with uow_factory() as uow:
         dana, jaime = _add_user(uow, "dana"), _add_user(uow, "jaime", 1)
         uow.follows.add(jaime.id, dana.id, created_at=T0)
-        uow.microposts.add(
-            author_id=dana.id, text="mine", referenced_id=None, mention_ids=[], created_at=T0
-        )
+        uow.microposts.add(author=dana, text="mine", referenced=None, mentioned=[], created_at=T0)
         kept = uow.microposts.add(
-            author_id=jaime.id,
+            author=jaime,
             text="@dana",
-            referenced_id=dana.id,
-            mention_ids=[dana.id],
+            referenced=dana,
+            mentioned=[dana],
             created_at=T0,
         )
         uow.commit()
@@ -262,7 +258,7 @@ def test_micropost_update_and_delete_compare_versions(uow_factory: UnitOfWorkFac
     with uow_factory() as uow:
         dana = _add_user(uow, "dana")
         post = uow.microposts.add(
-            author_id=dana.id, text="v1", referenced_id=None, mention_ids=[dana.id], created_at=T0
+            author=dana, text="v1 @dana", referenced=None, mentioned=[dana], created_at=T0
         )
         assert uow.microposts.update(
             post.id,

@@ -182,19 +182,19 @@ class FakeMicropostRepository:
     def add(
         self,
         *,
-        author_id: int,
+        author: User,
         text: str,
-        referenced_id: int | None,
-        mention_ids: Sequence[int],
+        referenced: User | None,
+        mentioned: Sequence[User],
         created_at: datetime,
     ) -> Micropost:
         self.state.last_post_id += 1
         row = PostRow(
             self.state.last_post_id,
-            author_id,
+            author.id,
             text,
-            referenced_id,
-            list(mention_ids),
+            None if referenced is None else referenced.id,
+            list(dict.fromkeys(user.id for user in mentioned)),
             _utc(created_at),
         )
         self.state.posts[row.id] = row

@@ -8,8 +8,8 @@ from microblog_server.api.etags import compute_etag, expected_versions, if_none_
 
 
 def test_an_etag_carries_the_version_and_moves_with_the_representation() -> None:
-    first = compute_etag("user", 1, 3, {"followers_count": 0})
-    second = compute_etag("user", 1, 3, {"followers_count": 1})
+    first = compute_etag("user", 1, 3, b'{"followers_count":0}')
+    second = compute_etag("user", 1, 3, b'{"followers_count":1}')
 
     assert first.startswith('"3-')
     assert second.startswith('"3-')
@@ -35,8 +35,8 @@ def test_if_match_is_read_as_the_versions_the_client_accepts(
 
 
 def test_if_none_match_compares_the_whole_tag() -> None:
-    etag = compute_etag("user", 1, 3, {"followers_count": 1})
-    stale = compute_etag("user", 1, 3, {"followers_count": 0})
+    etag = compute_etag("user", 1, 3, b'{"followers_count":1}')
+    stale = compute_etag("user", 1, 3, b'{"followers_count":0}')
 
     assert if_none_match_hits(f"W/{etag}", etag)
     assert not if_none_match_hits(stale, etag)

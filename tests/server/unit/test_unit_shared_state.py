@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -200,3 +201,37 @@ def test_the_rate_limit_storage_defaults_to_the_redis_url_unless_set() -> None:
 def test_a_redis_url_must_be_redis() -> None:
     with pytest.raises(ValueError, match="MICROBLOG_REDIS_URL"):
         Settings.for_tests(redis_url="http://127.0.0.1:6379")
+
+
+def test_the_one_trip_count_falls_back_to_memory_too() -> None:
+    now = [0.0]
+    limiter = FallbackLimiter(DOWN, retry_seconds=1.0, clock=lambda: now[0])
+    item = RateLimitItemPerSecond(2, 60)
+
+    counted = [limiter.count(item, "user:1") for _ in range(3)]
+
+    assert [c.allowed for c in counted] == [True, True, False]
+    assert [c.remaining for c in counted] == [1, 0, 0]
+    assert limiter.degraded
+
+
+def test_counting_in_memory_starts_no_thread_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    # limits' MemoryStorage starts a Timer thread whenever its last one ended (every
+    # 10 ms under load): a thread start every few requests, on the event loop.
+    limiter = FallbackLimiter("memory://")
+    item = RateLimitItemPerSecond(10**9, 60)
+    started: list[threading.Thread] = []
+    start = threading.Thread.start
+
+    def counted(self: threading.Thread) -> None:
+        started.append(self)
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for _ in range(5):
+        limiter.count(item, "user:1")
+        for thread in threading.enumerate():
+            if isinstance(thread, threading.Timer):
+                thread.join()  # the storage's timer has run out: it would start another
+
+    assert len(started) <= 1

@@ -1,8 +1,9 @@
 """The timeline of a user and the search over microposts."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
@@ -29,7 +30,7 @@ def timeline(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """List, newest first, microposts of the users ``username`` follows and those naming them."""
     result = services.feeds.timeline(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))
@@ -55,7 +56,7 @@ def search(
     username: Annotated[
         str | None, Query(max_length=30, pattern=NO_NUL, description="author prefix")
     ] = None,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """Find microposts containing ``text`` (case-insensitive), optionally by author prefix."""
     result = services.feeds.search(text, username=username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))

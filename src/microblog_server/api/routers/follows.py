@@ -1,7 +1,5 @@
 """Following and followers of a user."""
 
-from typing import Any
-
 from fastapi import APIRouter
 from starlette.responses import Response as PlainResponse
 
@@ -31,7 +29,7 @@ def list_following(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """List the users ``username`` follows, most recent follow first."""
     result = services.follows.following(username, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))
@@ -99,7 +97,7 @@ def list_followers(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """List the users following ``username``, most recent follow first."""
     result = services.follows.followers(username, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))

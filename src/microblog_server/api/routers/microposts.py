@@ -1,6 +1,6 @@
 """Microposts: a user's collection, one micropost, batches, and look-up by id."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
@@ -72,7 +72,7 @@ def list_collection(
     services: ServicesDep,
     links: LinksDep,
     page: PageQuery,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """List a user's microposts, newest first."""
     result = services.microposts.list_collection(username, page=page.wanted)
     return page.envelope(result, lambda p: present_micropost(p, links))

@@ -1,6 +1,6 @@
 """Users: sign-up, the list, ``/me``, one user, profile edits and account deletion."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response as PlainResponse
@@ -73,7 +73,7 @@ def list_users(
     q: Annotated[
         str | None, Query(max_length=30, pattern=NO_NUL, description="username prefix")
     ] = None,
-) -> dict[str, Any]:
+) -> PlainResponse:
     """List users, newest first, optionally those whose username starts with ``q``."""
     result = services.users.list(q=q, page=page.wanted)
     return page.envelope(result, lambda v: present_user(v, links))

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Integer, Row, Select, Table, and_, bindparam, or_, select
 
 from microblog_server.persistence.models import Base
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
     from microblog_server.domain import PageRequest
 
-__all__ = ["AnyRow", "SqlAlchemyRepository", "keyset_page"]
+__all__ = ["AnyRow", "KeysetQuery", "SqlAlchemyRepository", "keyset_page"]
 
 RowT = TypeVar("RowT", bound=Base)
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -25,22 +25,101 @@ AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 ItemT = TypeVar("ItemT")
 
 
+class KeysetQuery:
+    """A list query's pages, ordered newest first on ``(at, id)``, built once.
+
+    A page is one of three statements: the first page, the page after a key (older
+    items) and the page before one (newer items). Each is built on first use and kept,
+    so that a request neither builds a statement nor computes its cache key again: with
+    the keys and the page size as bound parameters (``ks_at``, ``ks_id``, ``ks_limit``),
+    the statement object is the same for every page. Build one per list query at import
+    time, with :func:`sqlalchemy.bindparam` for the filters (a user id, say), and pass
+    their values to :meth:`page`.
+
+    Args:
+        query: The list's query, filtered but not ordered or limited.
+        at: The timestamp column of the key.
+        id_: The tie-breaking id column of the key.
+    """
+
+    def __init__(
+        self,
+        query: AnySelect,
+        at: ColumnElement[datetime] | InstrumentedAttribute[datetime],
+        id_: ColumnElement[int] | InstrumentedAttribute[int],
+    ) -> None:
+        self._query = query
+        self._at = at
+        self._id = id_
+        self._built: dict[str, AnySelect] = {}
+
+    def statement(self, shape: Literal["first", "after", "before"]) -> AnySelect:
+        """Return the statement of one shape of page (built on first use)."""
+        built = self._built.get(shape)
+        if built is None:
+            built = self._built[shape] = self._build(shape)
+        return built
+
+    def _build(self, shape: Literal["first", "after", "before"]) -> AnySelect:
+        query, at, id_ = self._query, self._at, self._id
+        key_at = bindparam("ks_at", type_=at.type)
+        key_id = bindparam("ks_id", type_=id_.type)
+        limit = bindparam("ks_limit", type_=Integer)
+        # The redundant ``at <=`` / ``at >=`` bound in front of each OR is what lets SQLite
+        # seek the (..., at, id) index instead of scanning it from the newest row down.
+        if shape == "after":
+            query = query.where(
+                and_(at <= key_at, or_(at < key_at, and_(at == key_at, id_ < key_id)))
+            )
+        if shape != "before":
+            return query.order_by(at.desc(), id_.desc()).limit(limit)
+        query = query.where(and_(at >= key_at, or_(at > key_at, and_(at == key_at, id_ > key_id))))
+        return query.order_by(at.asc(), id_.asc()).limit(limit)
+
+    def page(
+        self,
+        run: Callable[[AnySelect, dict[str, Any]], Iterable[ItemT]],
+        page: PageRequest,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> list[ItemT]:
+        """Run one page.
+
+        It returns ``page.rows_to_fetch`` rows at most. With ``page.after`` they are strictly
+        older than it. With ``page.before`` they are strictly newer than it and closest to
+        it: fetched oldest first (so the limit keeps the closest), then turned newest first
+        like every page.
+
+        Args:
+            run: Executes a statement with its parameters (e.g. ``session.execute``).
+            page: The page asked for.
+            parameters: The values of the query's own bound parameters.
+
+        Returns:
+            The rows, newest first.
+        """
+        values = {**(parameters or {}), "ks_limit": page.rows_to_fetch}
+        key = page.after if page.after is not None else page.before
+        if key is None:
+            return list(run(self.statement("first"), values))
+        values["ks_at"], values["ks_id"] = key.at, key.id
+        if page.before is None:
+            return list(run(self.statement("after"), values))
+        rows = list(run(self.statement("before"), values))
+        rows.reverse()
+        return rows
+
+
 def keyset_page(
-    run: Callable[[AnySelect], Iterable[ItemT]],
+    run: Callable[[AnySelect, dict[str, Any]], Iterable[ItemT]],
     query: AnySelect,
     at: ColumnElement[datetime] | InstrumentedAttribute[datetime],
     id_: ColumnElement[int] | InstrumentedAttribute[int],
     page: PageRequest,
 ) -> list[ItemT]:
-    """Run one page of a list query ordered newest first on ``(at, id)``.
-
-    It returns ``page.rows_to_fetch`` rows at most. With ``page.after`` they are strictly
-    older than it. With ``page.before`` they are strictly newer than it and closest to it:
-    fetched oldest first (so the limit keeps the closest), then turned newest first like
-    every page.
+    """Run one page of a list query built for this request (see :class:`KeysetQuery`).
 
     Args:
-        run: Executes the final query (e.g. ``session.scalars``).
+        run: Executes a statement with its parameters (e.g. ``session.execute``).
         query: The list's query, filtered but not ordered or limited.
         at: The timestamp column of the key.
         id_: The tie-breaking id column of the key.
@@ -49,21 +128,7 @@ def keyset_page(
     Returns:
         The rows, newest first.
     """
-    # The redundant ``at <=`` / ``at >=`` bound in front of each OR is what lets SQLite
-    # seek the (..., at, id) index instead of scanning it from the newest row down.
-    after, before, limit = page.after, page.before, page.rows_to_fetch
-    if after is not None:
-        query = query.where(
-            and_(at <= after.at, or_(at < after.at, and_(at == after.at, id_ < after.id)))
-        )
-    if before is None:
-        return list(run(query.order_by(at.desc(), id_.desc()).limit(limit)))
-    query = query.where(
-        and_(at >= before.at, or_(at > before.at, and_(at == before.at, id_ > before.id)))
-    )
-    rows = list(run(query.order_by(at.asc(), id_.asc()).limit(limit)))
-    rows.reverse()
-    return rows
+    return KeysetQuery(query, at, id_).page(run, page)
 
 
 class SqlAlchemyRepository(Generic[RowT]):

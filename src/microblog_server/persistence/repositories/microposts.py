@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from microblog_server.domain import Micropost, username_key
 from microblog_server.persistence.models import FollowRow, MentionRow, MicropostRow
 from microblog_server.persistence.repositories.base import (
     AnyRow,
+    KeysetQuery,
     SqlAlchemyRepository,
-    keyset_page,
 )
 from microblog_server.persistence.repositories.users import USERS
 from microblog_server.persistence.text_fold import unicode_lower
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from sqlalchemy import Select
+    from sqlalchemy import Table
 
-    from microblog_server.domain import PageRequest
+    from microblog_server.domain import PageRequest, User
 
 __all__ = ["SqlAlchemyMicropostRepository"]
 
@@ -51,6 +51,31 @@ _VIEW = (
 # Ids reach us from URLs, up to 2**63 - 1: the id columns are 64-bit on every database
 # (BIGINT on PostgreSQL), so an id no row has is simply not found.
 _BY_ID = _VIEW.where(_POSTS.c.id == bindparam("id"))
+# Of the tables, not the mapped classes: Core inserts, without the ORM's bulk machinery.
+_INSERT_POST = insert(cast("Table", _POSTS))
+_INSERT_MENTION = insert(cast("Table", _MENTIONS))
+_FOLLOWS = FollowRow.__table__
+#: One author's microposts (``author_id``).
+_BY_AUTHOR = KeysetQuery(
+    _VIEW.where(_POSTS.c.author_id == bindparam("author_id")), _POSTS.c.created_at, _POSTS.c.id
+)
+#: A user's timeline (``user_id``): microposts of the users followed, and those that
+#: reference or mention the user.
+_TIMELINE = KeysetQuery(
+    _VIEW.where(
+        or_(
+            _POSTS.c.author_id.in_(
+                select(_FOLLOWS.c.followed_id).where(_FOLLOWS.c.follower_id == bindparam("user_id"))
+            ),
+            _POSTS.c.referenced_id == bindparam("user_id"),
+            _POSTS.c.id.in_(
+                select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == bindparam("user_id"))
+            ),
+        )
+    ),
+    _POSTS.c.created_at,
+    _POSTS.c.id,
+)
 _MENTIONED = (
     select(_MENTIONS.c.micropost_id, USERS.c.username)
     .join(USERS, USERS.c.id == _MENTIONS.c.user_id)
@@ -67,27 +92,40 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
     def add(
         self,
         *,
-        author_id: int,
+        author: User,
         text: str,
-        referenced_id: int | None,
-        mention_ids: Sequence[int],
+        referenced: User | None,
+        mentioned: Sequence[User],
         created_at: datetime,
     ) -> Micropost:
-        """Insert a micropost and its mentions."""
-        row = MicropostRow(
-            author_id=author_id,
+        """Insert a micropost and its mentions; the usernames are the users' as given.
+
+        Core inserts, not ORM objects and a flush; and the micropost is built from what
+        was written and the users given, not read back (with its author) per micropost.
+        """
+        values = {
+            "author_id": author.id,
+            "text": text,
+            "referenced_id": None if referenced is None else referenced.id,
+            "created_at": created_at,
+            "updated_at": None,
+            "version": 1,
+        }
+        result = self.session.execute(_INSERT_POST, values)
+        micropost_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+        kept = list({user.id: user for user in mentioned}.values())  # first appearance
+        self._write_mentions(micropost_id, [user.id for user in kept])
+        return Micropost(
+            id=micropost_id,
+            author_id=author.id,
+            author=author.username,
             text=text,
-            referenced_id=referenced_id,
-            created_at=created_at,
+            referenced=None if referenced is None else referenced.username,
+            mentions=[user.username for user in kept],
+            timestamp=created_at,
             updated_at=None,
             version=1,
         )
-        self.session.add(row)
-        self.session.flush()
-        self._write_mentions(row.id, mention_ids)
-        post = self.get(row.id)
-        assert post is not None  # just inserted in this transaction
-        return post
 
     def get(self, micropost_id: int) -> Micropost | None:
         """Return the micropost with this id, if any."""
@@ -100,21 +138,11 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         page: PageRequest,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
-        return self._page(_VIEW.where(_POSTS.c.author_id == author_id), page)
+        return self._present(_BY_AUTHOR.page(self.session.execute, page, {"author_id": author_id}))
 
     def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
-        follows = FollowRow.__table__
-        followed = select(follows.c.followed_id).where(follows.c.follower_id == user_id)
-        mentioning = select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == user_id)
-        query = _VIEW.where(
-            or_(
-                _POSTS.c.author_id.in_(followed),
-                _POSTS.c.referenced_id == user_id,
-                _POSTS.c.id.in_(mentioning),
-            )
-        )
-        return self._page(query, page)
+        return self._present(_TIMELINE.page(self.session.execute, page, {"user_id": user_id}))
 
     def search(
         self, text: str, page: PageRequest, *, username_prefix: str | None = None
@@ -126,7 +154,9 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 USERS.c.username_key.startswith(username_key(username_prefix), autoescape=True)
             )
             query = query.where(_POSTS.c.author_id.in_(authors))
-        return self._page(query, page)
+        # Built per request: the search text is part of the statement (autoescape).
+        rows = KeysetQuery(query, _POSTS.c.created_at, _POSTS.c.id).page(self.session.execute, page)
+        return self._present(rows)
 
     def update(
         self,
@@ -168,25 +198,24 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _write_mentions(self, micropost_id: int, mention_ids: Sequence[int]) -> None:
-        self.session.add_all(
-            MentionRow(micropost_id=micropost_id, user_id=user_id, position=position)
+        rows = [
+            {"micropost_id": micropost_id, "user_id": user_id, "position": position}
             for position, user_id in enumerate(dict.fromkeys(mention_ids))
-        )
-        self.session.flush()
-
-    def _page(self, query: Select[Any], page: PageRequest) -> list[Micropost]:
-        rows = keyset_page(self.session.execute, query, _POSTS.c.created_at, _POSTS.c.id, page)
-        return self._present(rows)
+        ]
+        if rows:
+            self.session.execute(_INSERT_MENTION, rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
         """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page)."""
         if not rows:
             return []
         mentions: dict[int, list[str]] = defaultdict(list)
-        for post_id, username in self.session.execute(
-            _MENTIONED, {"ids": [row.id for row in rows]}
-        ):
-            mentions[post_id].append(username)
+        # Mentions are stored from the text's "@username" words (and rewritten with it):
+        # a text without "@" has none, and a page of such texts needs no query for them.
+        mentioning = [row.id for row in rows if "@" in row.text]
+        if mentioning:
+            for post_id, username in self.session.execute(_MENTIONED, {"ids": mentioning}):
+                mentions[post_id].append(username)
         return [
             Micropost(
                 id=row.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Conflict, User, UserCounts, username_key
@@ -28,6 +28,8 @@ __all__ = ["USERS", "SqlAlchemyUserRepository", "user_from_row"]
 
 #: The users table, for the read queries (Core rows, no ORM objects to build).
 USERS = UserRow.__table__
+#: A user by ``username_key``: built once, not per request (nor its cache key).
+_BY_USERNAME = select(USERS).where(USERS.c.username_key == bindparam("key"))
 
 
 def user_from_row(row: UserRow | AnyRow) -> User:
@@ -83,9 +85,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def get_by_username(self, username: str) -> User | None:
         """Return the user with this username compared case-insensitively, if any."""
-        row = self.session.execute(
-            select(USERS).where(USERS.c.username_key == username_key(username))
-        ).first()
+        row = self.session.execute(_BY_USERNAME, {"key": username_key(username)}).first()
         return None if row is None else user_from_row(row)
 
     def get_many_by_username(self, usernames: Collection[str]) -> dict[str, User]:
