@@ -3,7 +3,7 @@
 Each part runs as a child process on a free loopback port, with its files in a
 throw-away directory; nothing of the machine's own PostgreSQL or Redis is used. The nodes
 get the settings of ``deploy/node.env`` and HAProxy runs ``deploy/haproxy.cfg``, the
-deployment example of docs/deployment.md, with their placeholders filled in.
+deployment example of docs/service/deployment.md, with their placeholders filled in.
 """
 
 from __future__ import annotations
