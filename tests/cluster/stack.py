@@ -18,10 +18,10 @@ from tests.cluster.harness import (
     Node,
     Postgres,
     Redis,
-    free_port,
     node_settings,
     start_nodes,
 )
+from tests.processes import free_port
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

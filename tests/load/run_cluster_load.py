@@ -23,12 +23,12 @@ from tests.cluster.harness import (
     Node,
     deployment_python,
     ensure_installed,
-    free_port,
     http_status,
     node_settings,
     wait_for,
 )
 from tests.cluster.stack import MEASURING, manage, running_cluster
+from tests.processes import free_port
 
 USERS = (50, 200)
 
