@@ -14,7 +14,7 @@ that must share one process (the cluster suite's one cluster) carry one ``xdist_
 
 Plain Python rather than nox: nox would be one more tool to install before the first
 command can run, and its sessions make virtual environments of their own, while the
-README's promise is two commands on a fresh clone that test exactly the locked
+README's promise is one command on a fresh clone that tests exactly the locked
 environment ``requirements/dev.txt`` made (``.venv``). Run it from the repository root
 with that environment's Python. With ``MICROBLOG_TEST_POSTGRES_URL`` set, the persistence
 tests also run on that PostgreSQL database; without it they skip those variants.

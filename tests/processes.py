@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import subprocess
@@ -32,7 +32,7 @@ def accepts(port: int) -> bool:
 
 
 def wait_until_serving(
-    process: subprocess.Popen[bytes],
+    process: subprocess.Popen[Any],
     port: int,
     *,
     ready: Callable[[], bool] | None = None,

@@ -133,7 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.auto_migrate:
         upgrade(settings.database_url)
     # Several nodes on one database set MICROBLOG_AUTO_MIGRATE=false and migrate once,
-    # before they start (docs/deployment.md). The workers build their apps from the
+    # before they start (docs/service/deployment.md). The workers build their apps from the
     # environment: the schema is ready, and they must all sign with the same key even
     # when none was configured.
     os.environ["MICROBLOG_AUTO_MIGRATE"] = "false"

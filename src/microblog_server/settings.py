@@ -64,7 +64,7 @@ class Settings(BaseSettings):
             when not set it is ``redis_url`` if that is set, else ``memory://``. Read it
             through :meth:`resolved_rate_limit_storage`.
         redis_url: ``redis://host:port/db``, the state several service nodes share:
-            rate-limit counters and token revocations (docs/deployment.md). ``None``
+            rate-limit counters and token revocations (docs/service/deployment.md). ``None``
             (the default) keeps both in each process.
         max_body_bytes: Largest accepted request body.
         auto_migrate: Upgrade the database schema when the services are built.

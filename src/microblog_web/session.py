@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -51,10 +51,6 @@ class Session:
     def log_out(self) -> Session:
         """The anonymous session, with a fresh CSRF seed."""
         return Session(secrets.token_urlsafe(16), changed=True)
-
-    def unchanged(self) -> Session:
-        """This session, marked as already in the visitor's cookie."""
-        return replace(self, changed=False)
 
 
 class Signer:

@@ -23,6 +23,8 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.cluster.stack import MEASURING
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -83,12 +85,7 @@ class ServiceProcess:
             **os.environ,
             "MICROBLOG_DATABASE_URL": self.database_url,
             "MICROBLOG_SECRET_KEY": _SECRET,
-            "MICROBLOG_RATE_LIMIT": "off",
-            "MICROBLOG_RATE_LIMIT_ANONYMOUS": "off",
-            "MICROBLOG_RATE_LIMIT_LOGIN": "off",
-            "MICROBLOG_PASSWORD_HASH_TIME_COST": "1",
-            "MICROBLOG_PASSWORD_HASH_MEMORY_COST": "8",
-            "MICROBLOG_PASSWORD_HASH_PARALLELISM": "1",
+            **MEASURING,
         }
 
     def start(self) -> ServiceProcess:

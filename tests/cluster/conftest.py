@@ -7,7 +7,6 @@ installed (root with apt-get installs them, as ``.ci/run`` does).
 from __future__ import annotations
 
 import itertools
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,12 +25,11 @@ from tests.cluster.harness import (
     UnavailableError,
     deployment_python,
     ensure_installed,
-    free_port,
     http_status,
     node_settings,
-    start_nodes,
     wait_for,
 )
+from tests.cluster.stack import running_cluster
 
 PASSWORD = "cluster-password"
 #: What the tests change from deploy/node.env: cheap password hashing, and quotas that
@@ -153,41 +151,14 @@ def cluster() -> Iterator[Cluster]:
     cache = Path(tempfile.gettempdir()) / "microblog-cluster-cache"
     cache.mkdir(exist_ok=True)
     python = deployment_python(cache)
-    postgres, redis = Postgres(), Redis()
-    nodes: list[Node] = []
-    balancer: HAProxy | None = None
-    running: Cluster | None = None
-    try:
-        postgres.create()
-        redis.start()
-        lb_port = free_port()  # known before the nodes: their links name the balancer
-        settings = node_settings(
-            postgres, redis, public_base_url=f"http://127.0.0.1:{lb_port}", **TEST_SETTINGS
-        )
-        # Migrations once, before any node starts (the nodes do not migrate).
-        env = {**settings, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
-        subprocess.run(
-            [python, "-m", "microblog_server", "migrate"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
-        start_nodes(nodes)
-        balancer = HAProxy(nodes, port=lb_port)
-        balancer.start()
-        running = Cluster(postgres, redis, nodes, balancer, python)
-        yield running
-    finally:
-        if balancer is not None:
-            balancer.stop()
-            balancer.log_path.unlink(missing_ok=True)
-        for node in [*nodes, *(running.extra if running else [])]:
-            node.stop()
-            node.log_path.unlink(missing_ok=True)
-        redis.stop()
-        postgres.destroy()
+    with running_cluster(python, TEST_SETTINGS) as parts:
+        running = Cluster(parts.postgres, parts.redis, parts.nodes, parts.balancer, python)
+        try:
+            yield running
+        finally:
+            for node in running.extra:
+                node.stop()
+                node.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture

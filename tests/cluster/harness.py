@@ -3,7 +3,7 @@
 Each part runs as a child process on a free loopback port, with its files in a
 throw-away directory; nothing of the machine's own PostgreSQL or Redis is used. The nodes
 get the settings of ``deploy/node.env`` and HAProxy runs ``deploy/haproxy.cfg``, the
-deployment example of docs/deployment.md, with their placeholders filled in.
+deployment example of docs/service/deployment.md, with their placeholders filled in.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 REQUIREMENTS = ROOT / "requirements" / "deploy.txt"
@@ -40,13 +42,6 @@ PACKAGES = {"postgres": "postgresql", "redis-server": "redis-server", "haproxy":
 
 class UnavailableError(Exception):
     """A part of the cluster cannot be provided here (the suite skips with the reason)."""
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:

@@ -25,9 +25,9 @@ from sphinx.util.inventory import InventoryFile
 
 import microblog
 from microblog import testing
+from tests.browser import CHROMIUM, render
 from tests.docs.snippets import ROOT
 from tests.gates import DOCS_BUILD_VARIABLE
-from tests.server.test_swagger_ui import CHROMIUM, render
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

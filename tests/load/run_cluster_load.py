@@ -13,7 +13,6 @@ of the gates: a recorded measurement.
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,36 +20,17 @@ from pathlib import Path
 
 from tests.cluster.harness import (
     ROOT,
-    HAProxy,
     Node,
-    Postgres,
-    Redis,
     deployment_python,
     ensure_installed,
-    free_port,
     http_status,
     node_settings,
-    start_nodes,
     wait_for,
 )
+from tests.cluster.stack import MEASURING, manage, running_cluster
+from tests.processes import free_port
 
-#: The same for both contenders: no quotas (locust is one address), cheap password hashing
-#: (every demo user logs in once before the measured part).
-SETTINGS = {
-    "MICROBLOG_RATE_LIMIT": "off",
-    "MICROBLOG_RATE_LIMIT_ANONYMOUS": "off",
-    "MICROBLOG_RATE_LIMIT_LOGIN": "off",
-    "MICROBLOG_PASSWORD_HASH_TIME_COST": "1",
-    "MICROBLOG_PASSWORD_HASH_MEMORY_COST": "8",
-    "MICROBLOG_PASSWORD_HASH_PARALLELISM": "1",
-}
 USERS = (50, 200)
-
-
-def _seed(python: str, settings: dict[str, str]) -> None:
-    env = {**os.environ, **settings, "PYTHONPATH": str(ROOT / "src")}
-    for command in ("migrate", "seed"):
-        subprocess.run([python, "-m", "microblog_server", command], env=env, check=True)
 
 
 def _locust(host: str, users: int, seconds: int, prefix: Path) -> dict[str, str]:
@@ -97,44 +77,23 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="mb-load-"))
     python = deployment_python(Path(tempfile.gettempdir()) / "microblog-cluster-cache")
     rows = []
-    postgres, redis = Postgres(), Redis()
-    nodes: list[Node] = []
-    balancer: HAProxy | None = None
-    try:
-        postgres.create()
-        redis.start()
-        lb_port = free_port()
-        settings = node_settings(
-            postgres, redis, public_base_url=f"http://127.0.0.1:{lb_port}", **SETTINGS
-        )
-        _seed(python, settings)
-        nodes = [Node(f"node{n}", python, dict(settings)) for n in (1, 2, 3)]
-        start_nodes(nodes)
-        balancer = HAProxy(nodes, port=lb_port)
-        balancer.start()
+    with running_cluster(python, MEASURING, prepare=("migrate", "seed")) as cluster:
         for users in USERS:
-            stats = _locust(balancer.url, users, seconds, work / f"cluster-{users}")
+            stats = _locust(cluster.balancer.url, users, seconds, work / f"cluster-{users}")
             rows.append(_row("3 nodes, PostgreSQL, Redis, HAProxy", users, stats))
-    finally:
-        if balancer is not None:
-            balancer.stop()
-        for node in nodes:
-            node.stop()
-            node.log_path.unlink(missing_ok=True)
-        if balancer is not None:
-            balancer.log_path.unlink(missing_ok=True)
-        redis.stop()
-        postgres.destroy()
     single_port = free_port()
     sqlite = {
         **node_settings(
-            postgres, redis, public_base_url=f"http://127.0.0.1:{single_port}", **SETTINGS
+            cluster.postgres,
+            cluster.redis,
+            public_base_url=f"http://127.0.0.1:{single_port}",
+            **MEASURING,
         ),
         "MICROBLOG_DATABASE_URL": f"sqlite:///{work}/load.sqlite",
         "MICROBLOG_AUTO_MIGRATE": "true",
     }
     sqlite.pop("MICROBLOG_REDIS_URL")
-    _seed(python, sqlite)
+    manage(python, sqlite, "migrate", "seed")
     single = Node("sqlite", python, sqlite, port=single_port)
     single.start()
     try:

@@ -10,8 +10,6 @@ service itself (no CDN).
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,11 +17,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from microblog.testing import LocalServer
+from tests.browser import CHROMIUM, render
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-CHROMIUM = shutil.which("chromium")
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,31 +43,6 @@ EXPECTED_PATHS = (
 def server() -> Iterator[LocalServer]:
     with LocalServer() as running:
         yield running
-
-
-def render(url: str, profile: Path) -> str:
-    """Return the DOM Chromium built for ``url`` once its scripts have run."""
-    assert CHROMIUM is not None
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        # No network: any host but the local server fails to resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=10000",
-        "--dump-dom",
-        url,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .web_support import CHROMIUM_ARGS, RunningSite, chromium, serving
+from tests.browser import CHROMIUM_ARGS, chromium
+
+from .web_support import RunningSite, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright

@@ -14,8 +14,9 @@ from pathlib import Path
 from playwright.sync_api import ViewportSize, sync_playwright
 
 import microblog
+from tests.browser import CHROMIUM_ARGS, chromium
 
-from .web_support import CHROMIUM_ARGS, PASSWORD, chromium, log_in, serving
+from .web_support import PASSWORD, log_in, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "_static" / "web"

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 from microblog_web.cli import parse_args
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
-    """Wait until the site accepts connections (it binds right after printing its URL)."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            assert process.poll() is None, "microblog-web exited"
-            assert time.monotonic() < deadline, "the site did not start"
-            time.sleep(0.05)  # waiting for the process to bind, not for a retry
+from tests.processes import free_port, wait_until_serving
 
 
 def test_the_defaults_are_loopback_8080_and_the_embedded_service() -> None:
@@ -58,7 +37,7 @@ def test_with_no_argument_it_serves_the_site_and_the_service_and_prints_both_url
         api_url = service.rsplit(" ", 1)[1].strip()
         with urllib.request.urlopen(f"{api_url}/health/live", timeout=10) as answer:
             assert answer.status == 200
-        wait_for_port(port, process)
+        wait_until_serving(process, port)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
             page = answer.read().decode()
         assert "Log in" in page

@@ -8,14 +8,12 @@ is the system's Chromium, driven by Playwright without downloading one.
 from __future__ import annotations
 
 import itertools
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -28,25 +26,7 @@ if TYPE_CHECKING:
 
 SECRET = "web-tests-secret-not-for-production"
 PASSWORD = "correct-horse-battery"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 _names = itertools.count()
-
-
-def chromium() -> str | None:
-    """The system's Chromium, or None (the browser tests then skip, saying so)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and Path("/usr/bin/chromium").exists():
-        found = "/usr/bin/chromium"
-    return found
 
 
 def new_name(prefix: str = "user") -> str:

@@ -122,7 +122,6 @@ def build_app(
         user=parse_quota(settings.rate_limit),
         anonymous=parse_quota(settings.rate_limit_anonymous),
         login=parse_quota(settings.rate_limit_login),
-        storage_uri=limiter.storage_uri,
     )
     app.state.login_throttle = LoginThrottle(
         parse_quota(settings.rate_limit_login_account), limiter

@@ -107,7 +107,6 @@ class FallbackLimiter:
         retry_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.storage_uri = storage_uri
         self.shared = not storage_uri.startswith("memory")
         options: dict[str, float] = {}
         if self.shared and storage_uri.startswith(("redis", "rediss", "unix")):

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 
 from limits import RateLimitItemPerDay
 
-from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.problems import ProblemError
 from microblog_server.domain import username_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from microblog_server.api.limiter import FallbackLimiter
     from microblog_server.api.rate_limit import Quota
 
 __all__ = ["REMEMBER_DAYS", "LoginThrottle"]
@@ -45,22 +45,21 @@ class LoginThrottle:
 
     Args:
         quota: Failed logins allowed per account and window, or ``None`` for no limit.
-        limiter: The app's limiter (one per storage, shared with the other rate limits),
-            or the ``limits`` storage URI of a new one.
+        limiter: The app's limiter (one per storage, shared with the other rate limits):
+            while a shared storage (Redis) does not answer, the budget counts per process
+            instead of failing the login.
         clock: Seconds since the epoch (turns the window's reset time into Retry-After).
     """
 
     def __init__(
         self,
         quota: Quota | None,
-        limiter: FallbackLimiter | str,
+        limiter: FallbackLimiter,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.quota = quota
         self.clock = clock
-        # The same fallback as the other limits: while a shared storage (Redis) does not
-        # answer, the budget counts per process instead of failing the login.
-        self.limiter = FallbackLimiter(limiter) if isinstance(limiter, str) else limiter
+        self.limiter = limiter
 
     def check(self, username: str, address: str) -> None:
         """Refuse a login to an account whose budget of failures is spent.

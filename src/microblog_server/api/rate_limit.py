@@ -22,13 +22,14 @@ from starlette.datastructures import MutableHeaders
 
 from microblog_server.api.asgi import send_problem
 from microblog_server.api.caller import caller_of
-from microblog_server.api.limiter import FallbackLimiter
 from microblog_server.api.problems import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from microblog_server.api.limiter import FallbackLimiter
 
 __all__ = ["Quota", "RateLimitMiddleware", "RateLimits", "parse_quota"]
 
@@ -69,19 +70,17 @@ def parse_quota(text: str) -> Quota | None:
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """The three quotas and where their counters live.
+    """The three quotas (their counters live in the app's one limiter).
 
     Attributes:
         user: Per authenticated user.
         anonymous: Per client address without a valid token.
         login: Per client address at ``POST /api/v1/token``.
-        storage_uri: A ``limits`` storage URI (``memory://``, ``redis://host``).
     """
 
     user: Quota | None
     anonymous: Quota | None
     login: Quota | None
-    storage_uri: str = "memory://"
 
 
 class RateLimitMiddleware:
@@ -92,8 +91,8 @@ class RateLimitMiddleware:
         limits: The quotas.
         clock: Seconds since the epoch (the storage's own clock decides the windows; this
             one only turns reset times into ``t=`` and ``Retry-After`` values).
-        limiter: The counters, built by the composition root over the storage; one over
-            ``limits.storage_uri`` when omitted.
+        limiter: The counters, built by the composition root over the storage and shared
+            with the failed-login budget.
     """
 
     def __init__(
@@ -102,12 +101,12 @@ class RateLimitMiddleware:
         limits: RateLimits,
         clock: Callable[[], float] = time.time,
         *,
-        limiter: FallbackLimiter | None = None,
+        limiter: FallbackLimiter,
     ) -> None:
         self.app = app
         self.limits = limits
         self.clock = clock
-        self.limiter = limiter if limiter is not None else FallbackLimiter(limits.storage_uri)
+        self.limiter = limiter
         # Built once, not per request.
         self._items = {
             quota: quota.item()

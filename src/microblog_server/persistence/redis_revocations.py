@@ -124,7 +124,7 @@ class RedisRevocations:
             self._client.publish(self._channel, message)
         except (redis.RedisError, OSError) as error:
             # The revocation is committed in the database; nodes that are subscribed keep
-            # the token for at most MICROBLOG_AUTH_CACHE_SECONDS (docs/deployment.md).
+            # the token for at most MICROBLOG_AUTH_CACHE_SECONDS (docs/service/deployment.md).
             if not self._publish_failing:
                 logger.warning("could not announce a revocation through Redis: %r", error)
             self._publish_failing = True

@@ -23,7 +23,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-__all__ = ["PASSWORD", "Answer", "Served", "call", "free_port", "serving", "sign_up", "token"]
+__all__ = [
+    "PASSWORD",
+    "Answer",
+    "Served",
+    "bearer",
+    "call",
+    "free_port",
+    "serving",
+    "sign_up",
+    "token",
+]
 
 PASSWORD = "Tr0ub4dor-and-3"
 SECRET = "edges-test-secret-key-0123456789-abcdefghij"
@@ -102,6 +112,11 @@ def token(base: str, username: str, password: str = PASSWORD, source: str | None
     assert answer.status == 200, answer.body
     access: str = answer.json()["access_token"]
     return access
+
+
+def bearer(access: str) -> dict[str, str]:
+    """The Authorization header of a token."""
+    return {"Authorization": f"Bearer {access}"}
 
 
 @dataclass

@@ -18,15 +18,10 @@ import pytest
 
 from microblog.testing import LocalServer
 
-from .support import PASSWORD, SECRET, call, sign_up, token
+from .support import PASSWORD, SECRET, bearer, call, sign_up, token
 
 NEW_PASSWORD = "a-brand-new-passphrase"
 STEP_UP = 'Bearer error="insufficient_user_authentication", max_age=600'
-
-
-def bearer(access: str) -> dict[str, str]:
-    """The Authorization header of a token."""
-    return {"Authorization": f"Bearer {access}"}
 
 
 def problem(answer: Any) -> dict[str, Any]:

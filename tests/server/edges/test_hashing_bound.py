@@ -16,7 +16,7 @@ import pytest
 
 from microblog.testing import LocalServer
 
-from .support import call, sign_up, token
+from .support import bearer, call, sign_up, token
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -71,7 +71,7 @@ def test_a_burst_of_sign_ups_past_the_bound_gets_fast_503s_while_reads_are_serve
 ) -> None:
     with LocalServer(password_hash_concurrency=BOUND) as server:
         sign_up(server.url, "reader")
-        reader = {"Authorization": f"Bearer {token(server.url, 'reader')}"}
+        reader = bearer(token(server.url, "reader"))
         held.hold = True
         with ThreadPoolExecutor(BURST) as pool:
             burst = [

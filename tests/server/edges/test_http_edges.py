@@ -10,6 +10,7 @@ import pytest
 from microblog.testing import LocalServer
 
 from .support import PASSWORD, call, sign_up, token
+from .support import bearer as authorization
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,12 +19,12 @@ if TYPE_CHECKING:
 def test_logout_answers_204_with_the_quota_spent() -> None:
     with LocalServer(rate_limit="3/60") as server:
         sign_up(server.url, "dana")
-        bearer = {"Authorization": f"Bearer {token(server.url, 'dana')}"}
-        while call(server.url, "GET", "/api/v1/me", headers=bearer).status != 429:
+        authorized = authorization(token(server.url, "dana"))
+        while call(server.url, "GET", "/api/v1/me", headers=authorized).status != 429:
             pass  # spend the quota, as whoever stole the token would
 
-        logout = call(server.url, "DELETE", "/api/v1/token", headers=bearer)
-        after = call(server.url, "GET", "/api/v1/me", headers=bearer)
+        logout = call(server.url, "DELETE", "/api/v1/token", headers=authorized)
+        after = call(server.url, "GET", "/api/v1/me", headers=authorized)
 
     assert logout.status == 204, logout.body
     assert after.status in {401, 429}  # revoked (or still limited), never served
@@ -57,9 +58,9 @@ def test_loopback_hosts_and_the_bound_address_are_accepted(server: LocalServer, 
 
 def test_links_name_the_host_that_was_accepted(server: LocalServer) -> None:
     sign_up(server.url, "linked")
-    bearer = {"Authorization": f"Bearer {token(server.url, 'linked')}", "Host": "localhost:9"}
+    authorized = {**authorization(token(server.url, "linked")), "Host": "localhost:9"}
 
-    me = call(server.url, "GET", "/api/v1/me", headers=bearer).json()
+    me = call(server.url, "GET", "/api/v1/me", headers=authorized).json()
 
     assert me["href"] == "http://localhost:9/api/v1/users/linked"
 
@@ -76,23 +77,23 @@ def test_an_allowed_host_setting_adds_hosts() -> None:
 def test_the_public_base_url_is_used_for_links_whatever_the_host() -> None:
     with LocalServer(public_base_url="https://blog.example") as server:
         sign_up(server.url, "dana")
-        bearer = {"Authorization": f"Bearer {token(server.url, 'dana')}", "Host": "evil.example"}
+        authorized = {**authorization(token(server.url, "dana")), "Host": "evil.example"}
         created = call(
             server.url,
             "POST",
             "/api/v1/users/dana/collection",
             json_body={"text": "hi"},
-            headers=bearer,
+            headers=authorized,
         )
-        page = call(server.url, "GET", "/api/v1/users/dana/collection?size=1", headers=bearer)
+        page = call(server.url, "GET", "/api/v1/users/dana/collection?size=1", headers=authorized)
         call(
             server.url,
             "POST",
             "/api/v1/users/dana/collection",
             json_body={"text": "two"},
-            headers=bearer,
+            headers=authorized,
         )
-        second = call(server.url, "GET", "/api/v1/users/dana/collection?size=1", headers=bearer)
+        second = call(server.url, "GET", "/api/v1/users/dana/collection?size=1", headers=authorized)
 
     assert created.status == 201
     assert created.headers["location"].startswith("https://blog.example/api/v1/users/dana/")
@@ -108,7 +109,7 @@ def test_the_public_base_url_is_used_for_links_whatever_the_host() -> None:
 @pytest.fixture(scope="module")
 def bearer(server: LocalServer) -> dict[str, str]:
     sign_up(server.url, "headers")
-    return {"Authorization": f"Bearer {token(server.url, 'headers')}"}
+    return authorization(token(server.url, "headers"))
 
 
 @pytest.mark.parametrize(

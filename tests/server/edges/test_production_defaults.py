@@ -17,7 +17,7 @@ import pytest
 from microblog.testing import LocalServer
 from microblog_server.cli import main
 
-from .support import call, serving, sign_up, token
+from .support import bearer, call, serving, sign_up, token
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,13 +30,13 @@ def test_the_sqlite_database_and_its_wal_and_shm_are_owner_only(tmp_path: Path) 
     try:
         with serving(tmp_path) as served:
             sign_up(served.base, "private")
-            bearer = {"Authorization": f"Bearer {token(served.base, 'private')}"}
+            authorized = bearer(token(served.base, "private"))
             posted = call(
                 served.base,
                 "POST",
                 "/api/v1/users/private/collection",
                 json_body={"text": "a write, so the WAL has pages"},
-                headers=bearer,
+                headers=authorized,
             )
             assert posted.status == 201, posted.body
             files = sorted(tmp_path.glob("edges.db*"))
@@ -55,19 +55,19 @@ def test_the_sqlite_database_and_its_wal_and_shm_are_owner_only(tmp_path: Path) 
 def test_search_is_case_insensitive_beyond_ascii(stored: str, sought: str) -> None:
     with LocalServer() as server:
         sign_up(server.url, "unicode")
-        bearer = {"Authorization": f"Bearer {token(server.url, 'unicode')}"}
+        authorized = bearer(token(server.url, "unicode"))
         for text in (stored, "nothing to see", "100% sure_thing"):
             answer = call(
                 server.url,
                 "POST",
                 "/api/v1/users/unicode/collection",
                 json_body={"text": text},
-                headers=bearer,
+                headers=authorized,
             )
             assert answer.status == 201, answer.body
 
-        found = call(server.url, "GET", f"/api/v1/search?text={quote(sought)}", headers=bearer)
-        wildcard = call(server.url, "GET", "/api/v1/search?text=%25_%25", headers=bearer)
+        found = call(server.url, "GET", f"/api/v1/search?text={quote(sought)}", headers=authorized)
+        wildcard = call(server.url, "GET", "/api/v1/search?text=%25_%25", headers=authorized)
 
     assert found.status == 200, found.body
     assert [post["text"] for post in found.json()["result"]] == [stored]

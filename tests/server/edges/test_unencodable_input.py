@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import pytest
 
-from .support import SECRET, call, sign_up, token
+from .support import SECRET, bearer, call, sign_up, token
 
 if TYPE_CHECKING:
     from microblog.testing import LocalServer
@@ -25,7 +25,7 @@ LONE = "\ud800"
 def dana(server: LocalServer) -> dict[str, str]:
     """Authorization of ``dana``, who has one micropost."""
     sign_up(server.url, "dana")
-    return {"Authorization": f"Bearer {token(server.url, 'dana')}"}
+    return bearer(token(server.url, "dana"))
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +153,7 @@ def signed(**claims: object) -> dict[str, str]:
     now = int(time.time())
     values: dict[str, object] = {"sub": "1", "iat": now, "exp": now + 600, "jti": "j1"}
     values.update(claims)
-    return {"Authorization": f"Bearer {jwt.encode(values, SECRET, algorithm='HS256')}"}
+    return bearer(jwt.encode(values, SECRET, algorithm="HS256"))
 
 
 @pytest.mark.parametrize(

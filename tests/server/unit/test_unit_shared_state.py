@@ -129,7 +129,7 @@ def test_the_limiter_counts_in_memory_while_the_shared_storage_refuses(
 
 
 def test_the_failed_login_budget_holds_per_process_while_redis_refuses() -> None:
-    throttle = LoginThrottle(parse_quota("2/60"), DOWN)
+    throttle = LoginThrottle(parse_quota("2/60"), FallbackLimiter(DOWN))
 
     throttle.check("dana", "10.0.0.1")  # no error reaches the login: it counts in memory
     throttle.failed("dana")

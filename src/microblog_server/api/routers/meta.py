@@ -86,20 +86,20 @@ async def health(services: ServicesDep, request: Request) -> HealthResponse:
         request.app.state.outage.answered()
     checks = {"database:responseTime": [database]}
     status = "pass" if database["status"] == "pass" else "fail"
-    if services.check_redis is not None:
-        redis = await _probe(services.check_redis)
-        if redis["status"] != "pass":
-            redis["status"] = "warn"
-            redis["output"] = REDIS_FALLBACK
+    optional = (
+        ("redis:responseTime", services.check_redis, REDIS_FALLBACK),
+        ("revocations:listener", services.check_revocations, LISTENER_DOWN),
+    )
+    for name, check, degraded in optional:
+        if check is None:
+            continue
+        result = await _probe(check)
+        if result["status"] != "pass":
+            # The node still serves without it: "warn", which keeps it in the balancer.
+            result["status"] = "warn"
+            result["output"] = degraded
             status = "warn" if status == "pass" else status
-        checks["redis:responseTime"] = [redis]
-    if services.check_revocations is not None:
-        listener = await _probe(services.check_revocations)
-        if listener["status"] != "pass":
-            listener["status"] = "warn"
-            listener["output"] = LISTENER_DOWN
-            status = "warn" if status == "pass" else status
-        checks["revocations:listener"] = [listener]
+        checks[name] = [result]
     body = Health(status=status, checks=checks)
     headers = {"Cache-Control": "no-store"}
     if status == "fail":
@@ -111,7 +111,7 @@ async def health(services: ServicesDep, request: Request) -> HealthResponse:
     )
 
 
-#: What a node does while Redis does not answer (docs/deployment.md).
+#: What a node does while Redis does not answer (docs/service/deployment.md).
 REDIS_FALLBACK = (
     "Redis does not answer: rate limits count per node, and every token is checked in the database"
 )

@@ -18,13 +18,28 @@ from microblog_server.api.deps import (
 from microblog_server.api.etags import expected_versions
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
-from microblog_server.api.presenters import present_user
+from microblog_server.api.presenters import Links, present_user
 from microblog_server.api.schemas import NO_NUL, SignUpIn, UserOut, UserPage, UserPatchIn
-from microblog_server.domain import UNSET
+from microblog_server.domain import UNSET, UserView
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["users"])
+
+
+def _item(
+    view: UserView, links: Links, if_none_match: str | None = None, status_code: int = 200
+) -> PlainResponse:
+    representation = present_user(view, links)
+    return item_response(
+        representation,
+        kind="user",
+        id_=view.user.id,
+        version=view.user.version,
+        if_none_match=if_none_match,
+        status_code=status_code,
+        location=representation.href if status_code == 201 else None,
+    )
 
 
 @router.post(
@@ -46,15 +61,7 @@ def sign_up(
     view = services.users.register(
         body.username, body.password, display_name=body.display_name, bio=body.bio
     )
-    representation = present_user(view, links)
-    return item_response(
-        representation,
-        kind="user",
-        id_=view.user.id,
-        version=view.user.version,
-        status_code=201,
-        location=representation.href,
-    )
+    return _item(view, links, status_code=201)
 
 
 @router.get(
@@ -94,14 +101,7 @@ def me(
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return the authenticated user."""
-    view = services.users.get_by_id(user.id)
-    return item_response(
-        present_user(view, links),
-        kind="user",
-        id_=view.user.id,
-        version=view.user.version,
-        if_none_match=if_none_match,
-    )
+    return _item(services.users.get_by_id(user.id), links, if_none_match)
 
 
 @router.get(
@@ -120,14 +120,7 @@ def get_user(
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return a user with counts and links."""
-    view = services.users.get(username)
-    return item_response(
-        present_user(view, links),
-        kind="user",
-        id_=view.user.id,
-        version=view.user.version,
-        if_none_match=if_none_match,
-    )
+    return _item(services.users.get(username), links, if_none_match)
 
 
 @router.patch(
@@ -169,9 +162,7 @@ def edit_user(
         expected_versions=expected_versions(if_match),
         keep_token=caller_of(request.scope).token,
     )
-    return item_response(
-        present_user(view, links), kind="user", id_=view.user.id, version=view.user.version
-    )
+    return _item(view, links)
 
 
 @router.delete(

@@ -100,23 +100,17 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
         body: bytes,
     ) -> bool:
         """Store the final response and mark the record done, if still claimed at ``claimed_at``."""
-        return self._update_claimed(
-            scope,
-            key,
-            claimed_at,
-            state="done",
-            status_code=status_code,
-            headers=[list(pair) for pair in headers],
-            body=body,
-        )
-
-    def _update_claimed(self, scope: str, key: str, claimed_at: datetime, **values: object) -> bool:
-        # One conditional UPDATE: on PostgreSQL two racing transactions cannot both match,
-        # the second waits for the first's row lock and then sees the new created_at.
+        # The claim is this transaction's own uncommitted row, so it matches; the
+        # conditions only make sure nothing else is ever overwritten.
         result = self.session.execute(
             update(IdempotencyKeyRow)
             .where(*_claimed(scope, key, claimed_at))
-            .values(**values)
+            .values(
+                state="done",
+                status_code=status_code,
+                headers=[list(pair) for pair in headers],
+                body=body,
+            )
             .execution_options(synchronize_session=False)
         )
         self.session.expire_all()
