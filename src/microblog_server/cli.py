@@ -61,7 +61,7 @@ def missing_server_modules() -> list[str]:
 _EPILOG = """\
 settings come from environment variables, for example:
   MICROBLOG_DATABASE_URL   SQLAlchemy URL (default sqlite:///./microblog.db)
-  MICROBLOG_SECRET_KEY     signs tokens and cursors (required when MICROBLOG_ENV=production)
+  MICROBLOG_SECRET_KEY     signs tokens (required when MICROBLOG_ENV=production)
   MICROBLOG_RATE_LIMIT     per user, "N/S" or "off" (default 300/60)
 """
 

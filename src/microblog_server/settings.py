@@ -49,7 +49,7 @@ class Settings(BaseSettings):
             or weak ``secret_key`` (:mod:`microblog_server.secret_strength`) and the demo
             data (``seed``).
         database_url: SQLAlchemy URL; SQLite (the default) or PostgreSQL.
-        secret_key: Signs tokens and cursors. When missing outside production a random key
+        secret_key: Signs tokens. When missing outside production a random key
             is generated per ``Settings`` instance (tokens then die with the process).
         token_ttl: Access token lifetime in seconds.
         auth_cache_seconds: How long a worker process trusts a token it has just checked
@@ -192,7 +192,7 @@ class Settings(BaseSettings):
         """Return the secret key, generating (once per instance) one when none is set.
 
         Returns:
-            The key that signs tokens and cursors.
+            The key that signs tokens.
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()

@@ -7,12 +7,12 @@ collect it. Two things a schema cannot say:
   (``DELETE /api/v1/token``) or change the user's password, so the token is fetched by a
   provider that logs in again after any 401, and signs up a fresh user when the first one's
   password no longer works.
-- Positive cases stay valid where validity depends on the data, not the shape: a cursor is
-  only valid when this service signed it (else 400), an ``If-Match`` only when it is the
-  current ETag (else 412), an ``Idempotency-Key`` only with its first payload (else 422),
-  ``referenced`` only when it names an existing user and a follow only of someone else
-  (else 422). Positive cases drop generated cursors and ``If-Match`` values, get a fresh key
-  each, reference a seeded user and follow one.
+- Positive cases stay valid where validity depends on the data, not the shape: an
+  ``If-Match`` only when it is the current ETag (else 412), ``referenced`` only when it
+  names an existing user and a follow only of someone else (else 422). Positive cases drop
+  generated ``If-Match`` values, reference a seeded user and follow one. (Cursors are
+  declared with their pattern, and every cursor it admits is valid; ``Idempotency-Key`` is
+  not a declared parameter, so generated cases do not send one.)
 """
 
 from __future__ import annotations
@@ -83,12 +83,8 @@ def map_case(context: Any, case: Any) -> Any:
     """Keep positive cases valid where the data, not the shape, decides (module docstring)."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return case
-    if case.query:
-        case.query.pop("cursor", None)
     for name in list(case.headers or {}):
-        if name.lower() == "idempotency-key":
-            case.headers[name] = str(uuid.uuid4())
-        elif name.lower() == "if-match":
+        if name.lower() == "if-match":
             del case.headers[name]
     body = case.body
     if isinstance(body, dict):

@@ -10,7 +10,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from microblog_server.api.body_limit import BodyLimitMiddleware
 from microblog_server.api.caller import IdentityMiddleware
-from microblog_server.api.cursors import CursorCodec
 from microblog_server.api.docs import install_docs
 from microblog_server.api.edge import EdgeMiddleware
 from microblog_server.api.handlers import install_handlers
@@ -38,8 +37,16 @@ OPENAPI_URL = "/api/v1/openapi.json"
 DESCRIPTION = """\
 The microblog REST API v1: users, microposts of up to 255 characters, following,
 timelines and search. Errors are RFC 9457 problem details; lists are keyset-paginated
-with opaque cursors; writes honour `If-Match` and `Idempotency-Key`. Start at `/`: it
-links to everything else.
+with cursors (a position: follow a page's `next` or `previous` link); writes honour
+`If-Match`. Start at `/`: it links to everything else.
+
+Every `POST` but the one to `/api/v1/token` honours an `Idempotency-Key` header
+(1-255 printable ASCII characters, bare or double-quoted): a retry with the same key
+and payload replays the first response (`Idempotent-Replayed: true`), the same key with
+another payload is 422 `idempotency_key_reused`. Make one fresh key per request you mean
+(a UUID) and reuse it only for that request's retries. The header is described here and
+not as an operation parameter: a key is only right together with the payload it was
+first sent with, which a parameter's schema cannot say, so generators would reuse one.
 """
 
 #: Every tag an operation carries, defined with what it groups.
@@ -106,7 +113,6 @@ def build_app(
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.cursors = CursorCodec(settings.resolved_secret_key())
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
     for module in (token, users, microposts, follows, feeds):

@@ -16,7 +16,6 @@ from microblog_server.services import Services
 
 __all__ = [
     "CurrentUser",
-    "IdempotencyKey",
     "IfMatch",
     "IfNoneMatch",
     "LinksDep",
@@ -71,15 +70,4 @@ IfMatch = Annotated[
 IfNoneMatch = Annotated[
     str | None,
     Header(description="The ETag you have: 304 only if the whole representation is unchanged"),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=257,
-        description="1-255 printable ASCII characters; a retry with the same key and payload "
-        "replays the first response",
-        # Documentation only: the idempotency middleware validates the key (400) before
-        # the route runs; the pattern admits the bare and the double-quoted form.
-        json_schema_extra={"pattern": '^"?[ -~]{1,255}"?$'},
-    ),
 ]

@@ -15,7 +15,12 @@ from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
 from microblog_server.api.conditional import JSON
-from microblog_server.api.cursors import InvalidCursorError
+from microblog_server.api.cursors import (
+    CURSOR_PATTERN,
+    InvalidCursorError,
+    decode_cursor,
+    encode_cursor,
+)
 from microblog_server.api.problems import ProblemError
 from microblog_server.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
@@ -30,14 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["PageParams", "PageQuery", "envelope"]
 
 T = TypeVar("T")
-
-
-def list_scope(request: Request) -> str:
-    """Name the list a request reads: its path and filters, without ``cursor``/``size``."""
-    filters = sorted(
-        (k, v) for k, v in request.query_params.multi_items() if k not in {"cursor", "size"}
-    )
-    return request.url.path + "?" + "&".join(f"{k}={v}" for k, v in filters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,17 +68,28 @@ async def page_params(
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="items per page")
     ] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[
-        str | None, Query(max_length=512, description="opaque, from a page's next or previous link")
+        str | None,
+        Query(
+            max_length=512,
+            description="a position in the list, from a page's next or previous link: "
+            "`after` or `before`, the key's time in microseconds since the Unix epoch and "
+            "its id; any value the pattern admits is a real position (the page there may "
+            "be empty), any other is 400 invalid_cursor",
+            # Documentation only: the decoder answers a mismatch with 400 invalid_cursor,
+            # not the 422 a validated query parameter would get.
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+            examples=["after.1764547200000000.42"],
+        ),
     ] = None,
 ) -> PageParams:
-    """Read ``size`` and ``cursor``; a cursor that does not verify is 400 ``invalid_cursor``.
+    """Read ``size`` and ``cursor``; a string that is not a cursor is 400 ``invalid_cursor``.
 
     ``async`` for the reason given in :mod:`microblog_server.api.deps`.
     """
     if cursor is None:
         return PageParams(PageRequest(size), request)
     try:
-        position: Position = request.app.state.cursors.decode(cursor, list_scope(request))
+        position: Position = decode_cursor(cursor)
     except InvalidCursorError as error:
         raise ProblemError(400, "invalid_cursor", str(error)) from error
     if position.direction == "before":
@@ -135,5 +143,4 @@ def envelope(
 def _link(request: Request, key: Keyset | None, direction: Direction, size: int) -> str | None:
     if key is None:
         return None
-    cursor = request.app.state.cursors.encode(key, list_scope(request), direction)
-    return str(request.url.include_query_params(cursor=cursor, size=size))
+    return str(request.url.include_query_params(cursor=encode_cursor(key, direction), size=size))

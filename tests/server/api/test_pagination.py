@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from .support import Api
@@ -82,14 +83,48 @@ def test_a_tampered_cursor_is_400(client: TestClient, api: Api, dana: dict[str, 
     assert_problem(response, 400, "invalid_cursor")
 
 
-def test_a_cursor_of_another_list_is_400(
+def test_a_cursor_is_a_position_any_list_can_read_from(
     client: TestClient, api: Api, dana: dict[str, str]
 ) -> None:
+    # Unsigned since 0.3: a position grants nothing that paging does not.
     api.post_many("dana", dana, 3)
     next_url = client.get(f"{COLLECTION}?size=1", headers=dana).json()["next"]
     cursor = next_url.split("cursor=")[1].split("&")[0]
 
-    response = client.get(f"/api/v1/users/dana/timeline?cursor={cursor}", headers=dana)
+    response = client.get(f"/api/v1/users?cursor={cursor}", headers=dana)
+
+    assert response.status_code == 200
+    # The users who signed up before the micropost at the cursor was posted.
+    assert "dana" in [user["username"] for user in response.json()["result"]]
+
+
+@pytest.mark.parametrize(
+    ("cursor", "texts"),
+    [
+        ("after.0.0", []),
+        ("before.0.0", ["post 1", "post 0"]),
+        ("after.9999999999999999.999999999999999999", ["post 1", "post 0"]),
+        ("before.9999999999999999.999999999999999999", []),
+    ],
+)
+def test_every_cursor_the_pattern_admits_is_a_page(
+    client: TestClient, api: Api, dana: dict[str, str], cursor: str, texts: list[str]
+) -> None:
+    api.post_many("dana", dana, 2)
+
+    response = client.get(f"{COLLECTION}?cursor={cursor}", headers=dana)
+
+    assert response.status_code == 200
+    assert sorted(item["text"] for item in response.json()["result"]) == sorted(texts)
+
+
+@pytest.mark.parametrize(
+    "cursor", ["after.1.", "sideways.1.1", "after.-1.1", "after.1.1.1", "after.٣.1", ""]
+)
+def test_a_string_the_pattern_refuses_is_400(
+    client: TestClient, dana: dict[str, str], cursor: str
+) -> None:
+    response = client.get(f"{COLLECTION}?cursor={cursor}", headers=dana)
 
     assert_problem(response, 400, "invalid_cursor")
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.conditional import item_response
-from microblog_server.api.deps import CurrentUser, IdempotencyKey, LinksDep, ServicesDep
+from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_user
@@ -53,7 +53,6 @@ def follow(
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> PlainResponse:
     """Make the caller follow ``username`` of the body: 201, or 200 if they already did."""
     outcome = services.follows.follow(user, username, body.username)

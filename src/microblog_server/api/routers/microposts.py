@@ -9,7 +9,6 @@ from starlette.responses import Response as PlainResponse
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     CurrentUser,
-    IdempotencyKey,
     IfMatch,
     IfNoneMatch,
     LinksDep,
@@ -93,7 +92,6 @@ def create_micropost(
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> PlainResponse:
     """Post to the caller's own collection; ``Location`` is the new micropost's URL."""
     post = services.microposts.create(user, username, body.text, body.referenced)
@@ -115,7 +113,6 @@ def create_batch(
     user: CurrentUser,
     services: ServicesDep,
     links: LinksDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Post several microposts: all are stored or none; errors point at ``#/items/N/...``."""
     if len(body.items) > MAX_BATCH:

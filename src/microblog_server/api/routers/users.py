@@ -9,7 +9,6 @@ from microblog_server.api.caller import caller_of
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     CurrentUser,
-    IdempotencyKey,
     IfMatch,
     IfNoneMatch,
     LinksDep,
@@ -55,7 +54,6 @@ def sign_up(
     body: SignUpIn,
     services: ServicesDep,
     links: LinksDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> PlainResponse:
     """Create a user; the response's ``Location`` is the new user's URL."""
     view = services.users.register(
