@@ -36,6 +36,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -371,18 +372,19 @@ class Transport:
         session = self.session
         auth = self.auth if call.authenticate and self.auth is not None else _ANONYMOUS
         prepared = requests.PreparedRequest()
+        cookies = session.cookies
         try:
-            prepared.prepare(
-                method=call.method,
-                url=call.url,
-                headers=_merged(call.headers, session.headers, CaseInsensitiveDict),
-                params=_merged(call.params, session.params, dict),
-                json=call.json,
-                data=call.data,
-                auth=auth,
-                cookies=session.cookies,
-                hooks=session.hooks,
-            )
+            # PreparedRequest.prepare's steps in its order, less the cookie step for an
+            # empty jar: it would add no Cookie header, at about 15 µs per call (a mock
+            # request, a urlparse and a cookie-policy pass).
+            prepared.prepare_method(call.method)
+            prepared.prepare_url(call.url, _merged(call.params, session.params, dict))
+            prepared.prepare_headers(_merged(call.headers, session.headers, CaseInsensitiveDict))
+            if not isinstance(cookies, CookieJar) or len(cookies):
+                prepared.prepare_cookies(cookies)
+            prepared.prepare_body(call.data, None, call.json)
+            prepared.prepare_auth(auth, call.url)
+            prepared.prepare_hooks(session.hooks)
         except requests.RequestException as exc:  # e.g. a body json cannot encode
             raise ValueError(f"cannot build the request: {exc}") from exc
         # Last of the response hooks: the body is read, bounded, inside Session.send.
