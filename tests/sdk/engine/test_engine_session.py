@@ -169,6 +169,21 @@ def test_session_cookies_are_sent_and_set_cookie_is_stored(
     assert "sticky=b2" in mock.calls[1].request.headers["Cookie"]
 
 
+def test_a_cookie_set_into_an_empty_jar_is_sent_on_the_next_call(
+    mock: responses.RequestsMock, make_client: MakeClient
+) -> None:
+    # The cookie step is skipped while the jar is empty: it must run again once it is not.
+    mock.add("GET", ME, json={}, headers={"Set-Cookie": "sticky=b2; Path=/"})
+    mock.add("GET", ME, json={})
+    client = make_client()
+
+    client._request("GET", "/api/v1/me")
+    client._request("GET", "/api/v1/me")
+
+    assert "Cookie" not in mock.calls[0].request.headers
+    assert mock.calls[1].request.headers["Cookie"] == "sticky=b2"
+
+
 def test_without_cookies_no_cookie_header_is_sent(
     mock: responses.RequestsMock, make_client: MakeClient
 ) -> None:
