@@ -85,32 +85,45 @@ class _Anonymous(AuthBase):
 _ANONYMOUS = _Anonymous()
 
 
-def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> Any:
-    """Merge a call's setting over the session's as ``requests.sessions.merge_setting`` does.
+def _merged(call_value: Any, session_value: Any) -> Any:
+    """Merge a call's params over the session's as ``requests.sessions.merge_setting`` does.
 
-    ``base`` builds the merged mapping from the session's (``CaseInsensitiveDict`` for
-    headers); keys the result maps to None are dropped, which lets a session unset a
-    default.
+    Keys the result maps to None are dropped, which lets a session unset a default.
     """
     if not session_value:
         return call_value
-    if call_value is not None and not (
-        isinstance(call_value, Mapping) and isinstance(session_value, Mapping)
-    ):
-        return call_value
-    # A CaseInsensitiveDict copies its own store and lists its items without a lookup per
-    # key: half the cost of building one through the Mapping protocol, on every call.
-    if base is CaseInsensitiveDict and type(session_value) is CaseInsensitiveDict:
-        merged = session_value.copy()
-        items = merged.lower_items
-    else:
-        merged = base(session_value)
-        items = merged.items
-    if call_value is not None:
+    if call_value is None:
+        merged = dict(session_value)
+    elif isinstance(call_value, Mapping) and isinstance(session_value, Mapping):
+        merged = dict(session_value)
         merged.update(call_value)
-    for key in [k for k, v in items() if v is None]:
+    else:
+        return call_value
+    for key in [k for k, v in merged.items() if v is None]:
         del merged[key]
     return merged
+
+
+def _merged_headers(call: Mapping[str, str], session: Mapping[str, Any]) -> Mapping[str, str]:
+    """The call's headers over the session's, case-insensitively, as ``merge_setting`` does.
+
+    A header the session maps to None is dropped (a session may unset a default). The
+    result is a plain dict in the order requests would send it: ``prepare_headers``
+    reads it without a lookup per key, and a ``CaseInsensitiveDict`` session's store is
+    read through its iterator and ``lower_items`` (same order) rather than key by key.
+    """
+    if not session:
+        return call
+    if isinstance(session, CaseInsensitiveDict):
+        merged = {
+            lower: (name, value)
+            for name, (lower, value) in zip(session, session.lower_items(), strict=True)
+        }
+    else:
+        merged = {name.lower(): (name, value) for name, value in session.items()}
+    for name, value in call.items():
+        merged[name.lower()] = (name, value)
+    return {name: value for name, value in merged.values() if value is not None}
 
 
 class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
@@ -385,8 +398,8 @@ class Transport:
             # empty jar: it would add no Cookie header, at about 15 µs per call (a mock
             # request, a urlparse and a cookie-policy pass).
             prepared.prepare_method(call.method)
-            prepared.prepare_url(call.url, _merged(call.params, session.params, dict))
-            prepared.prepare_headers(_merged(call.headers, session.headers, CaseInsensitiveDict))
+            prepared.prepare_url(call.url, _merged(call.params, session.params))
+            prepared.prepare_headers(_merged_headers(call.headers, session.headers))
             if not isinstance(cookies, CookieJar) or len(cookies):
                 prepared.prepare_cookies(cookies)
             prepared.prepare_body(call.data, None, call.json)
