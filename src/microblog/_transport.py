@@ -36,6 +36,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -84,25 +85,45 @@ class _Anonymous(AuthBase):
 _ANONYMOUS = _Anonymous()
 
 
-def _merged(call_value: Any, session_value: Any, base: Callable[[Any], Any]) -> Any:
-    """Merge a call's setting over the session's as ``requests.sessions.merge_setting`` does.
+def _merged(call_value: Any, session_value: Any) -> Any:
+    """Merge a call's params over the session's as ``requests.sessions.merge_setting`` does.
 
-    ``base`` builds the merged mapping from the session's (``CaseInsensitiveDict`` for
-    headers); keys the result maps to None are dropped, which lets a session unset a
-    default.
+    Keys the result maps to None are dropped, which lets a session unset a default.
     """
     if not session_value:
         return call_value
     if call_value is None:
-        merged = base(session_value)
+        merged = dict(session_value)
     elif isinstance(call_value, Mapping) and isinstance(session_value, Mapping):
-        merged = base(session_value)
+        merged = dict(session_value)
         merged.update(call_value)
     else:
         return call_value
     for key in [k for k, v in merged.items() if v is None]:
         del merged[key]
     return merged
+
+
+def _merged_headers(call: Mapping[str, str], session: Mapping[str, Any]) -> Mapping[str, str]:
+    """The call's headers over the session's, case-insensitively, as ``merge_setting`` does.
+
+    A header the session maps to None is dropped (a session may unset a default). The
+    result is a plain dict in the order requests would send it: ``prepare_headers``
+    reads it without a lookup per key, and a ``CaseInsensitiveDict`` session's store is
+    read through its iterator and ``lower_items`` (same order) rather than key by key.
+    """
+    if not session:
+        return call
+    if isinstance(session, CaseInsensitiveDict):
+        merged = {
+            lower: (name, value)
+            for name, (lower, value) in zip(session, session.lower_items(), strict=True)
+        }
+    else:
+        merged = {name.lower(): (name, value) for name, value in session.items()}
+    for name, value in call.items():
+        merged[name.lower()] = (name, value)
+    return {name: value for name, value in merged.values() if value is not None}
 
 
 class _Answered(Exception):  # noqa: N818  (internal: never reaches a caller)
@@ -371,18 +392,19 @@ class Transport:
         session = self.session
         auth = self.auth if call.authenticate and self.auth is not None else _ANONYMOUS
         prepared = requests.PreparedRequest()
+        cookies = session.cookies
         try:
-            prepared.prepare(
-                method=call.method,
-                url=call.url,
-                headers=_merged(call.headers, session.headers, CaseInsensitiveDict),
-                params=_merged(call.params, session.params, dict),
-                json=call.json,
-                data=call.data,
-                auth=auth,
-                cookies=session.cookies,
-                hooks=session.hooks,
-            )
+            # PreparedRequest.prepare's steps in its order, less the cookie step for an
+            # empty jar: it would add no Cookie header, at about 15 µs per call (a mock
+            # request, a urlparse and a cookie-policy pass).
+            prepared.prepare_method(call.method)
+            prepared.prepare_url(call.url, _merged(call.params, session.params))
+            prepared.prepare_headers(_merged_headers(call.headers, session.headers))
+            if not isinstance(cookies, CookieJar) or len(cookies):
+                prepared.prepare_cookies(cookies)
+            prepared.prepare_body(call.data, None, call.json)
+            prepared.prepare_auth(auth, call.url)
+            prepared.prepare_hooks(session.hooks)
         except requests.RequestException as exc:  # e.g. a body json cannot encode
             raise ValueError(f"cannot build the request: {exc}") from exc
         # Last of the response hooks: the body is read, bounded, inside Session.send.

@@ -12,6 +12,9 @@ import pytest
 import requests
 import requests.sessions
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from microblog._transport import _merged_headers
 
 from .engine_support import BASE, CANARY_TOKEN, MakeClient, sent_kwargs
 
@@ -169,6 +172,21 @@ def test_session_cookies_are_sent_and_set_cookie_is_stored(
     assert "sticky=b2" in mock.calls[1].request.headers["Cookie"]
 
 
+def test_a_cookie_set_into_an_empty_jar_is_sent_on_the_next_call(
+    mock: responses.RequestsMock, make_client: MakeClient
+) -> None:
+    # The cookie step is skipped while the jar is empty: it must run again once it is not.
+    mock.add("GET", ME, json={}, headers={"Set-Cookie": "sticky=b2; Path=/"})
+    mock.add("GET", ME, json={})
+    client = make_client()
+
+    client._request("GET", "/api/v1/me")
+    client._request("GET", "/api/v1/me")
+
+    assert "Cookie" not in mock.calls[0].request.headers
+    assert mock.calls[1].request.headers["Cookie"] == "sticky=b2"
+
+
 def test_without_cookies_no_cookie_header_is_sent(
     mock: responses.RequestsMock, make_client: MakeClient
 ) -> None:
@@ -226,3 +244,25 @@ def test_session_send_is_never_left_to_resolve_proxies_from_the_environment(
     monkeypatch.setattr(requests.sessions, "resolve_proxies", resolve)
 
     client._request("GET", "/api/v1/me")
+
+
+@pytest.mark.parametrize(
+    "session_headers",
+    [
+        {"user-agent": "not-the-sdk", "X-Trace": "app", "Accept-Encoding": None},
+        {"A": "1", "ACCEPT": "text/plain", "Dropped": None},
+        {},
+    ],
+)
+def test_headers_merge_in_the_order_and_case_requests_merges_them(
+    session_headers: dict[str, str | None],
+) -> None:
+    # The pipeline merges headers itself (a plain dict, no lookup per key): the result
+    # must be what requests' own merge_setting gives, names, values and order.
+    session = requests.Session()
+    session.headers.update(session_headers)  # type: ignore[arg-type]  # None unsets one
+    call = {"User-Agent": "sdk", "Accept": "application/json", "X-Request-ID": "r"}
+    for headers in (session.headers, session_headers):
+        merge: Any = requests.sessions.merge_setting
+        expected = merge(call, headers, dict_class=CaseInsensitiveDict)
+        assert list(_merged_headers(call, headers).items()) == list(expected.items())
