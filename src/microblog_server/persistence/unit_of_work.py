@@ -1,4 +1,10 @@
-"""The SQLAlchemy unit of work: one session, one transaction, every repository."""
+"""The SQLAlchemy unit of work: one transaction, every repository.
+
+A unit of work that may write opens an ORM session; a read-only one, the hot path of
+every GET, a plain Core connection: its repositories only run Core selects, and a
+session's transaction, identity map and close bookkeeping were a third of a read's time
+in SQLAlchemy (docs/performance.md, issue 20).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from microblog_server.persistence.repositories import (
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 __all__ = ["SqlAlchemyUnitOfWork", "names_a_deleted_row"]
@@ -48,8 +55,9 @@ class SqlAlchemyUnitOfWork:
 
     Args:
         session_factory: Opens the session of each ``with`` block.
-        read_only: Begin without taking SQLite's write lock, for use cases that only read;
-            such a unit of work refuses to commit.
+        read_only: Begin without taking SQLite's write lock, for use cases that only read,
+            on a plain connection rather than a session; such a unit of work refuses to
+            commit, and its repositories refuse to write.
 
     Example:
         >>> with SqlAlchemyUnitOfWork(session_factory) as uow:  # doctest: +SKIP
@@ -67,26 +75,32 @@ class SqlAlchemyUnitOfWork:
         self._session_factory = session_factory
         self.read_only = read_only
         self._session: Session | None = None
+        self._connection: Connection | None = None
 
     @property
     def session(self) -> Session:
-        """The open session (only inside the ``with`` block)."""
+        """The open session (only inside the ``with`` block of a unit of work that writes)."""
         if self._session is None:
-            msg = "the unit of work is not open; use it in a with block"
+            msg = "the unit of work is not open, or is read-only; use it in a with block"
             raise RuntimeError(msg)
         return self._session
 
     def __enter__(self) -> Self:
-        """Open the session and the repositories over it."""
-        session = self._session = self._session_factory()
+        """Begin the transaction and open the repositories over it."""
+        db: Session | Connection
         if self.read_only:
-            # Begins the transaction now, on a connection the begin hook sees as read-only.
-            session.connection(execution_options={READ_ONLY: True})
-        self.users = SqlAlchemyUserRepository(session)
-        self.microposts = SqlAlchemyMicropostRepository(session)
-        self.follows = SqlAlchemyFollowRepository(session)
-        self.tokens = SqlAlchemyRevokedTokenRepository(session)
-        self.idempotency = SqlAlchemyIdempotencyRepository(session)
+            # The session factory's engine; the begin hook sees the option and begins a
+            # deferred (snapshot) transaction instead of taking SQLite's write lock.
+            engine = self._session_factory.kw["bind"]
+            db = self._connection = engine.connect().execution_options(**{READ_ONLY: True})
+            db.begin()
+        else:
+            db = self._session = self._session_factory()
+        self.users = SqlAlchemyUserRepository(db)
+        self.microposts = SqlAlchemyMicropostRepository(db)
+        self.follows = SqlAlchemyFollowRepository(db)
+        self.tokens = SqlAlchemyRevokedTokenRepository(db)
+        self.idempotency = SqlAlchemyIdempotencyRepository(db)
         return self
 
     def __exit__(
@@ -101,14 +115,13 @@ class SqlAlchemyUnitOfWork:
             NotFound: The block failed on a foreign key: something it names (a user being
                 deleted at that moment) is gone, which is the caller's 404, not a 500.
         """
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            # Nothing to undo: closing rolls the snapshot back and returns the connection.
+            connection.close()
+            return
         session = self.session
         self._session = None
-        if self.read_only:
-            # Nothing to undo: closing returns the connection to the pool, whose reset
-            # rolls its transaction back, without the session's rollback bookkeeping
-            # (a quarter of a read's time in SQLAlchemy).
-            session.close()
-            return
         try:
             session.rollback()
         finally:
@@ -128,8 +141,9 @@ class SqlAlchemyUnitOfWork:
         self.session.commit()
 
     def rollback(self) -> None:
-        """Roll the transaction back."""
-        self.session.rollback()
+        """Roll the transaction back (a read-only one has nothing to undo)."""
+        if not self.read_only:
+            self.session.rollback()
 
     def savepoint(self) -> SessionTransaction:
         """Begin a savepoint (``SAVEPOINT``); its ``rollback()`` undoes what followed it."""

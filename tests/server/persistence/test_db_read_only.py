@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 
 from microblog_server.persistence import (
@@ -74,8 +74,8 @@ def test_a_writing_unit_of_work_still_waits_for_the_write_lock(
 def test_a_read_only_unit_of_work_refuses_to_commit(impatient_engine: Engine) -> None:
     session_factory = create_session_factory(impatient_engine)
     with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
-        add_dana(reader)
-
+        with pytest.raises(RuntimeError, match="read-only unit of work cannot write"):
+            add_dana(reader)
         with pytest.raises(RuntimeError, match="read-only"):
             reader.commit()
 
@@ -115,7 +115,9 @@ def test_a_read_only_unit_of_work_ends_its_transaction_when_closed(
 
     with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
         reader.users.get_by_username("dana")
-        raw = reader.session.connection().connection.driver_connection
+        connection = reader.users.db
+        assert isinstance(connection, Connection)  # not a session: see unit_of_work.py
+        raw = connection.connection.driver_connection
         assert raw is not None
         assert raw.in_transaction
 

@@ -6,6 +6,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, Table, and_, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from microblog_server.persistence.models import Base
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
-    from sqlalchemy.orm import InstrumentedAttribute, Session
+    from sqlalchemy import Connection, Executable, Result
+    from sqlalchemy.orm import InstrumentedAttribute
 
     from microblog_server.domain import PageRequest
 
@@ -132,16 +134,37 @@ def keyset_page(
 
 
 class SqlAlchemyRepository(Generic[RowT]):
-    """What every repository shares: a session and look-up of a row by primary key.
+    """What every repository shares: the transaction and look-up of a row by primary key.
+
+    Reads run Core statements through :attr:`db`, which is a plain connection in a
+    read-only unit of work; writes use :attr:`session`.
 
     Args:
-        session: The unit of work's session.
+        db: The unit of work's session, or a read-only unit of work's connection.
     """
 
     row_type: type[RowT]
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, db: Session | Connection) -> None:
+        self.db = db
+
+    @property
+    def session(self) -> Session:
+        """The ORM session that writes go through.
+
+        Raises:
+            RuntimeError: The unit of work is read-only.
+        """
+        if isinstance(self.db, Session):
+            return self.db
+        msg = "a read-only unit of work cannot write"
+        raise RuntimeError(msg)
+
+    def execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Result[*tuple[Any, ...]]:
+        """Run a statement in the transaction, through the session or the connection."""
+        return self.db.execute(statement, parameters)
 
     def _row(self, *primary_key: Any) -> AnyRow | None:
         """Read one row's columns by primary key (values in the key's column order).
@@ -152,7 +175,7 @@ class SqlAlchemyRepository(Generic[RowT]):
         row is what the transaction sees.
         """
         parameters = {f"pk_{i}": value for i, value in enumerate(primary_key)}
-        return self.session.execute(_by_primary_key(self.row_type), parameters).first()
+        return self.execute(_by_primary_key(self.row_type), parameters).first()
 
 
 @cache

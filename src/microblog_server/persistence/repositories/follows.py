@@ -72,5 +72,5 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
             .join(_FOLLOWS, USERS.c.id == other_side)
             .where(this_side == user_id)
         )
-        rows = keyset_page(self.session.execute, query, _FOLLOWS.c.created_at, other_side, page)
+        rows = keyset_page(self.execute, query, _FOLLOWS.c.created_at, other_side, page)
         return [Follow(user_from_row(row), row.since) for row in rows]

@@ -74,8 +74,8 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         """Return the record of (scope, key), if any."""
-        # populate_existing: another request may have completed it since we last looked.
-        row = self.session.get(IdempotencyKeyRow, (scope, key), populate_existing=True)
+        # A Core read: never an ORM object another request may have completed since.
+        row = self._row(scope, key)
         if row is None:
             return None
         return IdempotencyRecord(

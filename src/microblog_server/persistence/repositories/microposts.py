@@ -129,7 +129,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
 
     def get(self, micropost_id: int) -> Micropost | None:
         """Return the micropost with this id, if any."""
-        row = self.session.execute(_BY_ID, {"id": micropost_id}).first()
+        row = self.execute(_BY_ID, {"id": micropost_id}).first()
         return None if row is None else self._present([row])[0]
 
     def list_by_author(
@@ -138,11 +138,11 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         page: PageRequest,
     ) -> list[Micropost]:
         """Return one author's microposts newest first on (timestamp, id)."""
-        return self._present(_BY_AUTHOR.page(self.session.execute, page, {"author_id": author_id}))
+        return self._present(_BY_AUTHOR.page(self.execute, page, {"author_id": author_id}))
 
     def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
-        return self._present(_TIMELINE.page(self.session.execute, page, {"user_id": user_id}))
+        return self._present(_TIMELINE.page(self.execute, page, {"user_id": user_id}))
 
     def search(
         self, text: str, page: PageRequest, *, username_prefix: str | None = None
@@ -155,7 +155,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
             )
             query = query.where(_POSTS.c.author_id.in_(authors))
         # Built per request: the search text is part of the statement (autoescape).
-        rows = KeysetQuery(query, _POSTS.c.created_at, _POSTS.c.id).page(self.session.execute, page)
+        rows = KeysetQuery(query, _POSTS.c.created_at, _POSTS.c.id).page(self.execute, page)
         return self._present(rows)
 
     def update(
@@ -214,7 +214,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         # a text without "@" has none, and a page of such texts needs no query for them.
         mentioning = [row.id for row in rows if "@" in row.text]
         if mentioning:
-            for post_id, username in self.session.execute(_MENTIONED, {"ids": mentioning}):
+            for post_id, username in self.execute(_MENTIONED, {"ids": mentioning}):
                 mentions[post_id].append(username)
         return [
             Micropost(

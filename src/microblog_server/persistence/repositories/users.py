@@ -85,7 +85,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def get_by_username(self, username: str) -> User | None:
         """Return the user with this username compared case-insensitively, if any."""
-        row = self.session.execute(_BY_USERNAME, {"key": username_key(username)}).first()
+        row = self.execute(_BY_USERNAME, {"key": username_key(username)}).first()
         return None if row is None else user_from_row(row)
 
     def get_many_by_username(self, usernames: Collection[str]) -> dict[str, User]:
@@ -93,7 +93,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         keys = {username_key(name) for name in usernames}
         if not keys:
             return {}
-        rows = self.session.execute(select(USERS).where(USERS.c.username_key.in_(keys)))
+        rows = self.execute(select(USERS).where(USERS.c.username_key.in_(keys)))
         return {row.username_key: user_from_row(row) for row in rows}
 
     def list(
@@ -109,7 +109,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
                 USERS.c.username_key.startswith(username_key(prefix), autoescape=True)
             )
         rows = keyset_page(
-            self.session.execute,
+            self.execute,
             query,
             USERS.c.created_at,
             USERS.c.id,
@@ -172,4 +172,4 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
 
     def _grouped(self, column: InstrumentedAttribute[int], ids: set[int]) -> dict[int, int]:
         query = select(column, func.count()).where(column.in_(ids)).group_by(column)
-        return dict(self.session.execute(query).all())
+        return dict(self.execute(query).all())
