@@ -392,6 +392,17 @@ async def spin(driver: Driver, raw: bytes, seconds: float) -> int:
     return sent
 
 
+def print_calls_by_file(stats: pstats.Stats, count: int) -> None:
+    """Print the Python calls per request of each package folder (``~``: built-ins)."""
+    calls: dict[str, int] = {}
+    for (file, _, _), (_, primitive, *_) in stats.stats.items():  # type: ignore[attr-defined]
+        place = file.split("site-packages/")[-1].split("/src/")[-1]
+        folder = "/".join(place.split("/")[:2])
+        calls[folder] = calls.get(folder, 0) + primitive
+    for folder, number in sorted(calls.items(), key=lambda item: -item[1])[:40]:
+        print(f"{number / count:8.0f} {folder}")
+
+
 def calls_per_request(stats: pstats.Stats, count: int) -> float:
     """Python calls per request."""
     return stats.total_calls / count  # type: ignore[attr-defined,no-any-return]
@@ -426,8 +437,10 @@ async def run(args: argparse.Namespace) -> int:
                     f"{name}: {calls_per_request(stats, args.profiled):.0f} calls/request, "
                     f"{median:.0f} CPU µs/request ({spread})"
                 )
-                if args.stats == name:
-                    stats.sort_stats("cumulative").print_stats(70)
+                if args.stats == name and args.by_file:
+                    print_calls_by_file(stats, args.profiled)
+                elif args.stats == name:
+                    stats.sort_stats(args.sort).print_stats(args.top)
     return 0
 
 
@@ -440,6 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stats", help="print cProfile's top functions for this request")
     parser.add_argument("--only", default="read,timeline,post")
     parser.add_argument("--bare", action="store_true", help="measure the bare app instead")
+    parser.add_argument("--sort", default="cumulative", help="--stats: cProfile's sort key")
+    parser.add_argument("--top", type=int, default=70, help="--stats: how many functions")
+    parser.add_argument(
+        "--by-file", action="store_true", help="--stats: calls per package folder instead"
+    )
     parser.add_argument(
         "--no-rate-limits", action="store_true", help="rate limits off, as the service benchmark"
     )
