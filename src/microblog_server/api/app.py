@@ -115,7 +115,9 @@ def build_app(
     app.state.services = services
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
 
-    for module in (token, users, microposts, follows, feeds):
+    # Matched in this order, route by route, on every request (FastAPI's router scans):
+    # the most requested first. No two of these paths overlap, so order changes nothing else.
+    for module in (microposts, feeds, users, follows, token):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(meta.router)
     install_docs(app, OPENAPI_URL)

@@ -57,6 +57,26 @@ def _item(
     )
 
 
+# The hottest route first: a request is matched against the routes in order.
+@router.get(
+    "/microposts/{micropost_id:int}",
+    response_model=MicropostOut,
+    summary="A micropost by id",
+    responses=problems(304, 404),
+    operation_id="getMicropostById",
+)
+def get_micropost_by_id(
+    *,
+    micropost_id: MicropostId,
+    user: CurrentUser,
+    services: ServicesDep,
+    links: LinksDep,
+    if_none_match: IfNoneMatch = None,
+) -> PlainResponse:
+    """Return a micropost by id alone; its ``href`` names the canonical path."""
+    return _item(services.microposts.get_by_id(micropost_id), links, if_none_match)
+
+
 @router.get(
     COLLECTION,
     response_model=MicropostPage,
@@ -251,22 +271,3 @@ def delete_micropost(
         user, username, micropost_id, expected_versions=expected_versions(if_match)
     )
     return PlainResponse(status_code=204)
-
-
-@router.get(
-    "/microposts/{micropost_id:int}",
-    response_model=MicropostOut,
-    summary="A micropost by id",
-    responses=problems(304, 404),
-    operation_id="getMicropostById",
-)
-def get_micropost_by_id(
-    *,
-    micropost_id: MicropostId,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
-    if_none_match: IfNoneMatch = None,
-) -> PlainResponse:
-    """Return a micropost by id alone; its ``href`` names the canonical path."""
-    return _item(services.microposts.get_by_id(micropost_id), links, if_none_match)
