@@ -15,21 +15,19 @@ from microblog_server.domain import User
 from microblog_server.services import Services
 
 __all__ = [
+    "BearerUser",
     "CurrentUser",
     "IfMatch",
     "IfNoneMatch",
     "LinksDep",
     "ServicesDep",
-    "bearer",
+    "current_user",
 ]
 
-#: Declares the bearer scheme in OpenAPI (Swagger UI can log in with the password grant);
-#: the token itself was already resolved by the identity middleware.
-bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
-
-
 # The dependencies below do no I/O, so they are ``async def``: FastAPI runs a plain ``def``
-# dependency in the thread pool, a hop that costs more than the work.
+# dependency in the thread pool, a hop that costs more than the work. And each is one
+# dependency, not two: FastAPI solves every dependency of a route anew on every request,
+# about 25 µs each (docs/performance.md, issue 20).
 
 
 async def services_of(request: Request) -> Services:
@@ -38,17 +36,35 @@ async def services_of(request: Request) -> Services:
     return services
 
 
-async def current_user(request: Request, _token: Annotated[str | None, Depends(bearer)]) -> User:
-    """Return the authenticated caller, or answer 401 with ``WWW-Authenticate: Bearer``."""
-    caller = caller_of(request.scope)
-    if caller.user is None:
-        detail = "a valid bearer token is required"
-        challenge = WWW_AUTHENTICATE
-        if caller.token is not None:
-            detail = "the token is expired, revoked or not valid"
-            challenge = (challenge[0], challenge[1] + ', error="invalid_token"')
-        raise ProblemError(401, "unauthenticated", detail, headers=(challenge,))
-    return caller.user
+class BearerUser(OAuth2PasswordBearer):
+    """The authenticated caller, or 401 with ``WWW-Authenticate: Bearer``.
+
+    In OpenAPI it is the OAuth 2 password bearer scheme (Swagger UI can log in with the
+    password grant); at run time it reads the caller the identity middleware resolved
+    from the token (:mod:`microblog_server.api.caller`), without looking at the token again.
+    """
+
+    def __init__(self) -> None:
+        """Declare the scheme as FastAPI's own ``OAuth2PasswordBearer`` would."""
+        super().__init__(
+            tokenUrl="/api/v1/token", scheme_name="OAuth2PasswordBearer", auto_error=False
+        )
+
+    async def __call__(self, request: Request) -> User:  # type: ignore[override]
+        """Return the authenticated caller, or raise the 401 problem."""
+        caller = caller_of(request.scope)
+        if caller.user is None:
+            detail = "a valid bearer token is required"
+            challenge = WWW_AUTHENTICATE
+            if caller.token is not None:
+                detail = "the token is expired, revoked or not valid"
+                challenge = (challenge[0], challenge[1] + ', error="invalid_token"')
+            raise ProblemError(401, "unauthenticated", detail, headers=(challenge,))
+        return caller.user
+
+
+#: The route dependency that declares and enforces the bearer scheme.
+current_user = BearerUser()
 
 
 async def links_of(request: Request) -> Links:
