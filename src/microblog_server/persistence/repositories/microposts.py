@@ -206,27 +206,32 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
             self.session.execute(_INSERT_MENTION, rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
-        """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page)."""
+        """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page).
+
+        Rows are unpacked by position, in :data:`_VIEW`'s column order: a row's attribute
+        look-up by name costs SQLAlchemy about 0.3 µs a column, a page of 20 most of 60 µs.
+        """
         if not rows:
             return []
         mentions: dict[int, list[str]] = defaultdict(list)
         # Mentions are stored from the text's "@username" words (and rewritten with it):
         # a text without "@" has none, and a page of such texts needs no query for them.
-        mentioning = [row.id for row in rows if "@" in row.text]
+        values = [tuple(row) for row in rows]
+        mentioning = [row[0] for row in values if "@" in row[3]]
         if mentioning:
             for post_id, username in self.execute(_MENTIONED, {"ids": mentioning}):
                 mentions[post_id].append(username)
         return [
             Micropost(
-                id=row.id,
-                author_id=row.author_id,
-                author=row.author,
-                text=row.text,
-                referenced=row.referenced,
-                mentions=mentions.get(row.id, []),
-                timestamp=row.created_at,
-                updated_at=row.updated_at,
-                version=row.version,
+                id=id_,
+                author_id=author_id,
+                author=author,
+                text=text,
+                referenced=referenced,
+                mentions=mentions.get(id_, []),
+                timestamp=created_at,
+                updated_at=updated_at,
+                version=version,
             )
-            for row in rows
+            for id_, author_id, author, text, referenced, created_at, updated_at, version in values
         ]
