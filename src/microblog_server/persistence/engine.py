@@ -69,7 +69,9 @@ def create_engine_for_url(url: str, *, busy_timeout: float = 30.0) -> Engine:
     if in_memory:
         event.listen(engine, "begin", _begin)
         return engine
-    gate = WriteGate(timeout=busy_timeout)
+    database = make_url(url).database
+    lock_file = None if not database or database.startswith("file:") else f"{database}.write-lock"
+    gate = WriteGate(timeout=busy_timeout, lock_file=lock_file)
 
     def begin_queued(connection: Connection) -> None:
         if not connection.get_execution_options().get(READ_ONLY):
