@@ -219,3 +219,18 @@ def test_the_demo_dataset_is_reproducible_and_loaded_once(
 
     assert texts[0] == texts[1]
     assert len(texts[0]) == 100
+
+
+def test_posting_as_a_caller_deleted_meanwhile_is_not_found(services: Services) -> None:
+    # The caller posting to their own collection is taken as the author without a look-up:
+    # the insert's foreign key must still turn a caller deleted since their token was
+    # checked into 404, never a post without an author.
+    dana = services.users.register("dana", "dana-password").user
+    services.users.delete(dana, "dana")
+
+    with pytest.raises(NotFound):
+        services.microposts.create(dana, "DANA", "still here?")
+
+    jaime = services.users.register("dana", "new-dana-password").user
+    assert services.microposts.list_collection("dana").items == []
+    assert jaime.id != dana.id
