@@ -1,7 +1,7 @@
 """Who is calling: the authenticated user, or the client address when anonymous.
 
 :class:`IdentityMiddleware` resolves the bearer token once per request, before rate
-limiting and idempotency (both are scoped per caller); the routes' ``CurrentUser``
+limiting and idempotency (both are scoped per caller); the routes' ``Authenticated``
 dependency reads the result instead of authenticating again.
 """
 

@@ -1,8 +1,9 @@
-"""The routes' dependencies: the services, the current user, conditional headers."""
+"""The routes' dependencies: the authenticated call, the services, conditional headers."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -11,23 +12,24 @@ from microblog_server.api.caller import caller_of
 from microblog_server.api.handlers import WWW_AUTHENTICATE
 from microblog_server.api.presenters import Links
 from microblog_server.api.problems import ProblemError
-from microblog_server.domain import User
 from microblog_server.services import Services
 
+if TYPE_CHECKING:
+    from microblog_server.domain import User
+
 __all__ = [
-    "BearerUser",
-    "CurrentUser",
+    "Authenticated",
+    "BearerCall",
+    "Call",
     "IfMatch",
     "IfNoneMatch",
     "LinksDep",
     "ServicesDep",
-    "current_user",
+    "authenticated",
 ]
 
 # The dependencies below do no I/O, so they are ``async def``: FastAPI runs a plain ``def``
-# dependency in the thread pool, a hop that costs more than the work. And each is one
-# dependency, not two: FastAPI solves every dependency of a route anew on every request,
-# about 25 µs each (docs/performance.md, issue 20).
+# dependency in the thread pool, a hop that costs more than the work.
 
 
 async def services_of(request: Request) -> Services:
@@ -36,12 +38,29 @@ async def services_of(request: Request) -> Services:
     return services
 
 
-class BearerUser(OAuth2PasswordBearer):
-    """The authenticated caller, or 401 with ``WWW-Authenticate: Bearer``.
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What a route answering an authenticated request works with.
+
+    Attributes:
+        user: The authenticated caller.
+        services: The use cases.
+        links: Absolute URLs rooted at this request's base URL.
+    """
+
+    user: User
+    services: Services
+    links: Links
+
+
+class BearerCall(OAuth2PasswordBearer):
+    """The authenticated :class:`Call`, or 401 with ``WWW-Authenticate: Bearer``.
 
     In OpenAPI it is the OAuth 2 password bearer scheme (Swagger UI can log in with the
     password grant); at run time it reads the caller the identity middleware resolved
     from the token (:mod:`microblog_server.api.caller`), without looking at the token again.
+    One dependency for the caller, the services and the links: under load each dependency
+    FastAPI solves costs a route about 25 µs (docs/performance.md, issue 20).
     """
 
     def __init__(self) -> None:
@@ -50,8 +69,8 @@ class BearerUser(OAuth2PasswordBearer):
             tokenUrl="/api/v1/token", scheme_name="OAuth2PasswordBearer", auto_error=False
         )
 
-    async def __call__(self, request: Request) -> User:  # type: ignore[override]
-        """Return the authenticated caller, or raise the 401 problem."""
+    async def __call__(self, request: Request) -> Call:  # type: ignore[override]
+        """Return the call, or raise the 401 problem."""
         caller = caller_of(request.scope)
         if caller.user is None:
             detail = "a valid bearer token is required"
@@ -60,11 +79,12 @@ class BearerUser(OAuth2PasswordBearer):
                 detail = "the token is expired, revoked or not valid"
                 challenge = (challenge[0], challenge[1] + ', error="invalid_token"')
             raise ProblemError(401, "unauthenticated", detail, headers=(challenge,))
-        return caller.user
+        services: Services = request.app.state.services
+        return Call(caller.user, services, Links(request))
 
 
 #: The route dependency that declares and enforces the bearer scheme.
-current_user = BearerUser()
+authenticated = BearerCall()
 
 
 async def links_of(request: Request) -> Links:
@@ -73,7 +93,7 @@ async def links_of(request: Request) -> Links:
 
 
 ServicesDep = Annotated[Services, Depends(services_of)]
-CurrentUser = Annotated[User, Depends(current_user)]
+Authenticated = Annotated[Call, Depends(authenticated)]
 LinksDep = Annotated[Links, Depends(links_of)]
 IfMatch = Annotated[
     str | None,

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response as PlainResponse
 
-from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
+from microblog_server.api.deps import Authenticated
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_micropost
@@ -26,14 +26,12 @@ router = APIRouter(tags=["microposts"])
 def timeline(
     *,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
 ) -> PlainResponse:
     """List, newest first, microposts of the users ``username`` follows and those naming them."""
-    result = services.feeds.timeline(username, page=page.wanted)
-    return page.envelope(result, lambda p: present_micropost(p, links))
+    result = call.services.feeds.timeline(username, page=page.wanted)
+    return page.envelope(result, lambda p: present_micropost(p, call.links))
 
 
 @router.get(
@@ -45,9 +43,7 @@ def timeline(
 )
 def search(
     *,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
     text: Annotated[
         str,
@@ -58,5 +54,5 @@ def search(
     ] = None,
 ) -> PlainResponse:
     """Find microposts containing ``text`` (case-insensitive), optionally by author prefix."""
-    result = services.feeds.search(text, username=username, page=page.wanted)
-    return page.envelope(result, lambda p: present_micropost(p, links))
+    result = call.services.feeds.search(text, username=username, page=page.wanted)
+    return page.envelope(result, lambda p: present_micropost(p, call.links))

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.conditional import item_response
-from microblog_server.api.deps import CurrentUser, LinksDep, ServicesDep
+from microblog_server.api.deps import Authenticated
 from microblog_server.api.openapi import problems
 from microblog_server.api.pagination import PageQuery
 from microblog_server.api.presenters import present_user
@@ -25,14 +25,12 @@ router = APIRouter(tags=["follows"])
 def list_following(
     *,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
 ) -> PlainResponse:
     """List the users ``username`` follows, most recent follow first."""
-    result = services.follows.following(username, page=page.wanted)
-    return page.envelope(result, lambda v: present_user(v, links))
+    result = call.services.follows.following(username, page=page.wanted)
+    return page.envelope(result, lambda v: present_user(v, call.links))
 
 
 @router.post(
@@ -50,13 +48,11 @@ def follow(
     *,
     username: str,
     body: FollowIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
 ) -> PlainResponse:
     """Make the caller follow ``username`` of the body: 201, or 200 if they already did."""
-    outcome = services.follows.follow(user, username, body.username)
-    representation = present_user(outcome.followed, links)
+    outcome = call.services.follows.follow(call.user, username, body.username)
+    representation = present_user(outcome.followed, call.links)
     return item_response(
         representation,
         kind="user",
@@ -74,11 +70,9 @@ def follow(
     responses=problems(403, 404),
     operation_id="unfollowUser",
 )
-def unfollow(
-    *, username: str, followed: str, user: CurrentUser, services: ServicesDep
-) -> PlainResponse:
+def unfollow(*, username: str, followed: str, call: Authenticated) -> PlainResponse:
     """Make the caller stop following ``followed`` (204 also when they did not)."""
-    services.follows.unfollow(user, username, followed)
+    call.services.follows.unfollow(call.user, username, followed)
     return PlainResponse(status_code=204)
 
 
@@ -92,11 +86,9 @@ def unfollow(
 def list_followers(
     *,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
 ) -> PlainResponse:
     """List the users following ``username``, most recent follow first."""
-    result = services.follows.followers(username, page=page.wanted)
-    return page.envelope(result, lambda v: present_user(v, links))
+    result = call.services.follows.followers(username, page=page.wanted)
+    return page.envelope(result, lambda v: present_user(v, call.links))

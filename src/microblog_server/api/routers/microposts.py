@@ -8,11 +8,9 @@ from starlette.responses import Response as PlainResponse
 
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
-    CurrentUser,
+    Authenticated,
     IfMatch,
     IfNoneMatch,
-    LinksDep,
-    ServicesDep,
 )
 from microblog_server.api.etags import expected_versions
 from microblog_server.api.openapi import problems
@@ -68,13 +66,11 @@ def _item(
 def get_micropost_by_id(
     *,
     micropost_id: MicropostId,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return a micropost by id alone; its ``href`` names the canonical path."""
-    return _item(services.microposts.get_by_id(micropost_id), links, if_none_match)
+    return _item(call.services.microposts.get_by_id(micropost_id), call.links, if_none_match)
 
 
 @router.get(
@@ -87,14 +83,12 @@ def get_micropost_by_id(
 def list_collection(
     *,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
 ) -> PlainResponse:
     """List a user's microposts, newest first."""
-    result = services.microposts.list_collection(username, page=page.wanted)
-    return page.envelope(result, lambda p: present_micropost(p, links))
+    result = call.services.microposts.list_collection(username, page=page.wanted)
+    return page.envelope(result, lambda p: present_micropost(p, call.links))
 
 
 @router.post(
@@ -109,13 +103,11 @@ def create_micropost(
     *,
     username: str,
     body: MicropostIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
 ) -> PlainResponse:
     """Post to the caller's own collection; ``Location`` is the new micropost's URL."""
-    post = services.microposts.create(user, username, body.text, body.referenced)
-    return _item(post, links, status_code=201)
+    post = call.services.microposts.create(call.user, username, body.text, body.referenced)
+    return _item(post, call.links, status_code=201)
 
 
 @router.post(
@@ -130,20 +122,18 @@ def create_batch(
     *,
     username: str,
     body: BatchIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
 ) -> JSONResponse:
     """Post several microposts: all are stored or none; errors point at ``#/items/N/...``."""
     if len(body.items) > MAX_BATCH:
         raise ProblemError(413, "payload_too_large", f"at most {MAX_BATCH} items per batch")
     drafts = [MicropostDraft(item.text, item.referenced) for item in body.items]
-    posts = services.microposts.create_batch(user, username, drafts)
-    result = BatchOut(result=[present_micropost(post, links) for post in posts])
+    posts = call.services.microposts.create_batch(call.user, username, drafts)
+    result = BatchOut(result=[present_micropost(post, call.links) for post in posts])
     return JSONResponse(
         result.model_dump(mode="json"),
         status_code=201,
-        headers={"Location": f"{links.user(username)}/collection"},
+        headers={"Location": f"{call.links.user(username)}/collection"},
     )
 
 
@@ -158,13 +148,11 @@ def get_micropost(
     *,
     username: str,
     micropost_id: MicropostId,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return a micropost of a user's collection."""
-    return _item(services.microposts.get(username, micropost_id), links, if_none_match)
+    return _item(call.services.microposts.get(username, micropost_id), call.links, if_none_match)
 
 
 def _edit(
@@ -205,9 +193,7 @@ def replace_micropost(
     username: str,
     micropost_id: MicropostId,
     body: MicropostPutIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Replace the text and addressee of one's own micropost (both are required)."""
@@ -215,9 +201,9 @@ def replace_micropost(
         body,
         username=username,
         micropost_id=micropost_id,
-        user=user,
-        services=services,
-        links=links,
+        user=call.user,
+        services=call.services,
+        links=call.links,
         if_match=if_match,
     )
 
@@ -234,9 +220,7 @@ def edit_micropost(
     username: str,
     micropost_id: MicropostId,
     body: MicropostPatchIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
@@ -244,9 +228,9 @@ def edit_micropost(
         body,
         username=username,
         micropost_id=micropost_id,
-        user=user,
-        services=services,
-        links=links,
+        user=call.user,
+        services=call.services,
+        links=call.links,
         if_match=if_match,
     )
 
@@ -262,12 +246,11 @@ def delete_micropost(
     *,
     username: str,
     micropost_id: MicropostId,
-    user: CurrentUser,
-    services: ServicesDep,
+    call: Authenticated,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Delete one's own micropost."""
-    services.microposts.delete(
-        user, username, micropost_id, expected_versions=expected_versions(if_match)
+    call.services.microposts.delete(
+        call.user, username, micropost_id, expected_versions=expected_versions(if_match)
     )
     return PlainResponse(status_code=204)

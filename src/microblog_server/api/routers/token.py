@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from microblog_server.api.caller import caller_of
-from microblog_server.api.deps import CurrentUser, ServicesDep
+from microblog_server.api.deps import Authenticated, ServicesDep
 from microblog_server.api.handlers import pointer_errors
 from microblog_server.api.openapi import problems
 from microblog_server.api.problems import ProblemError
@@ -99,9 +99,9 @@ async def issue_token(*, request: Request, services: ServicesDep) -> JSONRespons
     responses=problems(401),
     operation_id="revokeToken",
 )
-def revoke_token(*, request: Request, user: CurrentUser, services: ServicesDep) -> Response:
+def revoke_token(*, request: Request, call: Authenticated) -> Response:
     """Revoke the bearer token this request carries; it stops working at once."""
     token = caller_of(request.scope).token
-    assert token is not None  # CurrentUser found a user, so a token was sent
-    services.auth.revoke(token)
+    assert token is not None  # Authenticated found a user, so a token was sent
+    call.services.auth.revoke(token)
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from starlette.responses import Response as PlainResponse
 from microblog_server.api.caller import caller_of
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
-    CurrentUser,
+    Authenticated,
     IfMatch,
     IfNoneMatch,
     LinksDep,
@@ -71,17 +71,15 @@ def sign_up(
 )
 def list_users(
     *,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     page: PageQuery,
     q: Annotated[
         str | None, Query(max_length=30, pattern=NO_NUL, description="username prefix")
     ] = None,
 ) -> PlainResponse:
     """List users, newest first, optionally those whose username starts with ``q``."""
-    result = services.users.list(q=q, page=page.wanted)
-    return page.envelope(result, lambda v: present_user(v, links))
+    result = call.services.users.list(q=q, page=page.wanted)
+    return page.envelope(result, lambda v: present_user(v, call.links))
 
 
 @router.get(
@@ -93,13 +91,11 @@ def list_users(
 )
 def me(
     *,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return the authenticated user."""
-    return _item(services.users.get_by_id(user.id), links, if_none_match)
+    return _item(call.services.users.get_by_id(call.user.id), call.links, if_none_match)
 
 
 @router.get(
@@ -112,13 +108,11 @@ def me(
 def get_user(
     *,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_none_match: IfNoneMatch = None,
 ) -> PlainResponse:
     """Return a user with counts and links."""
-    return _item(services.users.get(username), links, if_none_match)
+    return _item(call.services.users.get(username), call.links, if_none_match)
 
 
 @router.patch(
@@ -139,9 +133,7 @@ def edit_user(
     request: Request,
     username: str,
     body: UserPatchIn,
-    user: CurrentUser,
-    services: ServicesDep,
-    links: LinksDep,
+    call: Authenticated,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the caller's ``display_name``, ``bio`` or ``password`` (only those sent).
@@ -150,8 +142,8 @@ def edit_user(
     ``wrong_password``). A password change revokes every other token of the caller; this
     request's keeps working.
     """
-    view = services.users.update(
-        user,
+    view = call.services.users.update(
+        call.user,
         username,
         display_name=UNSET if body.display_name is None else body.display_name,
         bio=UNSET if body.bio is None else body.bio,
@@ -160,7 +152,7 @@ def edit_user(
         expected_versions=expected_versions(if_match),
         keep_token=caller_of(request.scope).token,
     )
-    return _item(view, links)
+    return _item(view, call.links)
 
 
 @router.delete(
@@ -182,8 +174,7 @@ def delete_user(
     *,
     request: Request,
     username: str,
-    user: CurrentUser,
-    services: ServicesDep,
+    call: Authenticated,
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Delete the caller's account, microposts and follows; their tokens stop working.
@@ -192,7 +183,7 @@ def delete_user(
     token alone cannot delete the account.
     """
     token = caller_of(request.scope).token
-    assert token is not None  # CurrentUser found a user, so a token was sent
-    services.auth.require_recent_login(token)
-    services.users.delete(user, username, expected_versions=expected_versions(if_match))
+    assert token is not None  # Authenticated found a user, so a token was sent
+    call.services.auth.require_recent_login(token)
+    call.services.users.delete(call.user, username, expected_versions=expected_versions(if_match))
     return PlainResponse(status_code=204)
