@@ -20,7 +20,7 @@ import os
 import secrets
 import socket
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -128,6 +128,7 @@ def _serve(args: argparse.Namespace) -> int:
     from microblog_server.persistence import upgrade  # noqa: PLC0415
     from microblog_server.serving import uvicorn_options  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
+    from microblog_server.worker_sockets import WorkerSockets, balances_connections  # noqa: PLC0415
 
     settings = Settings()
     if settings.auto_migrate:
@@ -162,7 +163,19 @@ def _serve(args: argparse.Namespace) -> int:
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
     config = uvicorn.Config(_APP, **options)
-    Multiprocess(config, sockets=[_bind_tcp_socket(config)]).run()
+    if not balances_connections():
+        Multiprocess(config, sockets=[_bind_tcp_socket(config)]).run()
+        return 0
+    # Each worker listens on a socket of its own (see microblog_server.worker_sockets).
+    sockets = WorkerSockets(args.host, args.port, backlog=config.backlog)
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d, %d workers, a socket each (Press CTRL+C to quit)",
+        args.host,
+        sockets.port,
+        args.workers,
+    )
+    # uvicorn types ``sockets`` as a list; it only pickles it to each worker it starts.
+    Multiprocess(config, sockets=cast("list[socket.socket]", sockets)).run()
     return 0
 
 

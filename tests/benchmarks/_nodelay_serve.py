@@ -1,4 +1,8 @@
-"""Serve an ASGI app with uvicorn workers on a socket made with ``IPPROTO_TCP``.
+"""Serve an ASGI app with uvicorn workers as ``microblog-server serve`` serves the service.
+
+Each worker listens on a socket of its own (``SO_REUSEPORT`` on Linux, see
+:mod:`microblog_server.worker_sockets`), made with ``IPPROTO_TCP``, so that both sides of
+the service benchmark spread wrk's connections over their workers alike.
 
 ``uvicorn --workers N`` binds ``socket.socket(family)`` (protocol 0). Accepted
 connections inherit that protocol number, and asyncio only sets ``TCP_NODELAY`` on sockets
@@ -14,9 +18,12 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import cast
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+from microblog_server.worker_sockets import WorkerSockets, balances_connections
 
 __all__ = ["TCPConfig", "main"]
 
@@ -43,7 +50,11 @@ def main(argv: list[str]) -> None:
         access_log=False,
         proxy_headers=False,
     )
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    if balances_connections():
+        sockets = WorkerSockets("127.0.0.1", port, backlog=config.backlog)
+        Multiprocess(config, sockets=cast("list[socket.socket]", sockets)).run()
+    else:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from microblog_server.worker_sockets import balances_connections
 from tests.cluster.stack import MEASURING
 
 if TYPE_CHECKING:
@@ -42,16 +43,35 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    """Wait until something accepts connections on ``127.0.0.1:port``."""
+def wait_for_port(port: int, timeout: float = 30.0, *, listeners: int = 1) -> None:
+    """Wait until something accepts connections on ``127.0.0.1:port``.
+
+    With ``listeners``, also until that many sockets listen on it (each worker of a
+    ``serve --workers N`` has its own on Linux): a load started while only the first worker
+    listens would put every connection on it.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
+                pass
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+            continue
+        if not balances_connections() or _listening(port) >= listeners:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"not {listeners} listening on 127.0.0.1:{port} after {timeout} s")
+
+
+def _listening(port: int) -> int:
+    """How many sockets listen on local TCP ``port`` (Linux's ``/proc/net/tcp``)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1
+        for line in lines
+        if int(line.split()[1].split(":")[1], 16) == port and line.split()[3] == "0A"
+    )
 
 
 def _scripts() -> Path:
@@ -111,7 +131,7 @@ class ServiceProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        wait_for_port(self.port)
+        wait_for_port(self.port, listeners=self.workers)
         return self
 
     def stop(self) -> None:

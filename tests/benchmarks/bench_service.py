@@ -137,7 +137,7 @@ def bare_server() -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        wait_for_port(port)
+        wait_for_port(port, listeners=2)
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_process(process)
