@@ -49,8 +49,11 @@ class FeedService:
             NotFound: No such user.
         """
         with self._uow_factory(read_only=True) as uow:
-            user = require_user(uow, username)
-            rows = uow.microposts.timeline(user.id, page)
+            rows = uow.microposts.timeline(username, page)
+            if not rows:
+                # Only an empty page needs to know whether the user exists (404). A page
+                # with items is one statement: the timeline query names the user itself.
+                require_user(uow, username)
             return to_page(rows, page, micropost_key, list)
 
     def search(

@@ -113,8 +113,12 @@ class MicropostRepository(Protocol):
         """Return one author's microposts newest first on (timestamp, id)."""
         ...
 
-    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
-        """Return, once each, microposts of followed users or referencing/mentioning ``user_id``."""
+    def timeline(self, username: str, page: PageRequest) -> list[Micropost]:
+        """Return, once each, microposts of the users ``username`` follows or naming them.
+
+        ``username`` is compared case-insensitively; no such user has an empty timeline
+        (the caller tells the two apart only when the page is empty).
+        """
         ...
 
     def search(

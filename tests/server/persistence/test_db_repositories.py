@@ -58,7 +58,7 @@ def test_ids_past_32_bits_are_handed_out_stored_and_read_back(
 
     with uow_factory() as uow:
         stored = uow.microposts.get(post.id)
-        timeline = uow.microposts.timeline(dana.id, PageRequest(9))
+        timeline = uow.microposts.timeline(dana.username, PageRequest(9))
         updated = uow.microposts.update(
             post.id,
             text="@dana again",

@@ -195,7 +195,24 @@ def test_timeline_lists_a_micropost_once_even_when_it_qualifies_thrice(
             created_at=T0,
         )
 
-        assert len(uow.microposts.timeline(dana.id, PageRequest(9))) == 1
+        assert len(uow.microposts.timeline(dana.username, PageRequest(9))) == 1
+
+
+def test_a_timeline_is_asked_by_username_in_any_case_and_an_unknown_one_is_empty(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    # The service asks for a user's timeline by name, without looking the user up first;
+    # only an empty page makes it check that the user exists (404).
+    with uow_factory() as uow:
+        dana, jaime = _add_user(uow, "dana"), _add_user(uow, "jaime", 1)
+        uow.follows.add(dana.id, jaime.id, created_at=T0)
+        uow.microposts.add(author=jaime, text="hi", referenced=None, mentioned=[], created_at=T0)
+        uow.commit()
+
+    with uow_factory(read_only=True) as uow:
+        assert [p.text for p in uow.microposts.timeline("DANA", PageRequest(9))] == ["hi"]
+        assert uow.microposts.timeline("ghost", PageRequest(9)) == []
+        assert uow.microposts.timeline("jaime", PageRequest(9)) == []
 
 
 def test_keyset_pages_break_timestamp_ties_by_id(uow_factory: UnitOfWorkFactory) -> None:

@@ -208,7 +208,15 @@ class FakeMicropostRepository:
         rows = (r for r in self.state.posts.values() if r.author_id == author_id)
         return self._page(rows, page)
 
-    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
+    def timeline(self, username: str, page: PageRequest) -> list[Micropost]:
+        users = [
+            u
+            for u in self.state.users.values()
+            if username_key(u.username) == username_key(username)
+        ]
+        if not users:
+            return []
+        user_id = users[0].id
         followed = {b for a, b in self.state.follows if a == user_id}
         rows = (
             r

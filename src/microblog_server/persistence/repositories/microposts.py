@@ -59,17 +59,20 @@ _FOLLOWS = FollowRow.__table__
 _BY_AUTHOR = KeysetQuery(
     _VIEW.where(_POSTS.c.author_id == bindparam("author_id")), _POSTS.c.created_at, _POSTS.c.id
 )
-#: A user's timeline (``user_id``): microposts of the users followed, and those that
-#: reference or mention the user.
+#: The id of the user whose ``username_key`` is bound as ``key`` (NULL if none).
+_USER_ID = select(USERS.c.id).where(USERS.c.username_key == bindparam("key")).scalar_subquery()
+#: A user's timeline (the user's ``key``): microposts of the users followed, and those that
+#: reference or mention the user. By name, so that a request needs no look-up of the user
+#: first: an unknown name matches nothing.
 _TIMELINE = KeysetQuery(
     _VIEW.where(
         or_(
             _POSTS.c.author_id.in_(
-                select(_FOLLOWS.c.followed_id).where(_FOLLOWS.c.follower_id == bindparam("user_id"))
+                select(_FOLLOWS.c.followed_id).where(_FOLLOWS.c.follower_id == _USER_ID)
             ),
-            _POSTS.c.referenced_id == bindparam("user_id"),
+            _POSTS.c.referenced_id == _USER_ID,
             _POSTS.c.id.in_(
-                select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == bindparam("user_id"))
+                select(_MENTIONS.c.micropost_id).where(_MENTIONS.c.user_id == _USER_ID)
             ),
         )
     ),
@@ -140,9 +143,10 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         """Return one author's microposts newest first on (timestamp, id)."""
         return self._present(_BY_AUTHOR.page(self.execute, page, {"author_id": author_id}))
 
-    def timeline(self, user_id: int, page: PageRequest) -> list[Micropost]:
+    def timeline(self, username: str, page: PageRequest) -> list[Micropost]:
         """Return, once each, microposts of followed users or referencing/mentioning the user."""
-        return self._present(_TIMELINE.page(self.execute, page, {"user_id": user_id}))
+        key = username_key(username)
+        return self._present(_TIMELINE.page(self.execute, page, {"key": key}))
 
     def search(
         self, text: str, page: PageRequest, *, username_prefix: str | None = None
