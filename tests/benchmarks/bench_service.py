@@ -146,8 +146,8 @@ def bare_server() -> Iterator[str]:
 def interleave(loads: dict[str, Load], rounds: int) -> dict[str, dict[str, list[Sample]]]:
     """Run every load of every contender once per round, alternating who goes first.
 
-    Which uvicorn worker accepts which of wrk's connections is a race, so a single run
-    can land most connections on one worker and halve the rate: rounds, then the best.
+    Each worker has a listening socket of its own (on Linux), and the kernel hashes wrk's
+    16 connections over them: rarely 8 and 8. Rounds, then the best.
     """
     samples: dict[str, dict[str, list[Sample]]] = {name: {} for name in loads}
     names = list(loads)
@@ -163,8 +163,8 @@ def interleave(loads: dict[str, Load], rounds: int) -> dict[str, dict[str, list[
 def best_sample(samples: list[Sample]) -> Sample:
     """The round with the highest rate (its latencies with it), and the errors summed.
 
-    The accept race hits both servers alike: a round where one worker got most of wrk's
-    connections shows the accept race, the best round shows what two workers can do.
+    How wrk's connections fall on the workers moves both servers alike: the best round
+    shows what two workers can do.
     """
     best = max(samples, key=lambda sample: sample[0])
     return (best[0], best[1], best[2], sum(sample[3] for sample in samples))
@@ -234,17 +234,18 @@ def run(*, quick: bool = False) -> Section:
             (
                 f"`wrk -t1 -c{CONNECTIONS} -d{seconds:.0f}s --latency`, keep-alive, {rounds} "
                 "interleaved rounds per request and server, the best round of each (errors "
-                "summed: which worker accepts which connection is a race, and a round where one "
-                "worker got most of them runs at about half the rate); wrk, the two "
-                "workers and SQLite share the machine's cores. The service authenticates a JWT, "
-                "reads SQLite and computes an ETag per request; the bare app does none of that."
+                "summed: the kernel hashes the connections over the workers' sockets, rarely "
+                "8 and 8); wrk, the two workers and SQLite share the machine's cores. The "
+                "service authenticates a JWT, reads SQLite and computes an ETag per request; "
+                "the bare app does none of that."
             ),
             (
                 "The service is `microblog-server serve --workers 2` as shipped (it sets "
                 "`TCP_NODELAY` on accepted connections). The bare app is served by "
-                "`tests/benchmarks/_nodelay_serve.py` with 2 workers, whose listening socket "
-                "is created with `IPPROTO_TCP` so that asyncio sets `TCP_NODELAY` too: plain "
-                "`uvicorn --workers 2` does not, and its 40 ms stall would cap the ceiling."
+                "`tests/benchmarks/_nodelay_serve.py` with 2 workers the same way: a listening "
+                "socket per worker (`SO_REUSEPORT`, on Linux), made with `IPPROTO_TCP` so that "
+                "asyncio sets `TCP_NODELAY` (plain `uvicorn --workers 2` does neither: one "
+                "shared socket, and a 40 ms delayed-ACK stall that would cap the ceiling)."
             ),
         ]
     )
