@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from microblog_server.api.app import build_app
 from microblog_server.api.limiter import FallbackLimiter
-from microblog_server.persistence.engine import create_engine_from_settings, create_session_factory
+from microblog_server.persistence.engine import create_engine_from_settings
 from microblog_server.persistence.migrate import upgrade
 from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from microblog_server.services.container import Services, wire_services
@@ -61,7 +61,6 @@ def build_services(
     db = engine if engine is not None else create_engine_from_settings(settings)
     if settings.auto_migrate:
         upgrade(db)
-    session_factory = create_session_factory(db)
 
     def check_database() -> bool:
         try:
@@ -81,7 +80,7 @@ def build_services(
 
     return wire_services(
         settings,
-        partial(SqlAlchemyUnitOfWork, session_factory),
+        partial(SqlAlchemyUnitOfWork, db),
         clock=clock,
         check_database=check_database,
         close=close,

@@ -3,7 +3,6 @@
 from microblog_server.persistence.engine import (
     create_engine_for_url,
     create_engine_from_settings,
-    create_session_factory,
 )
 from microblog_server.persistence.migrate import downgrade, upgrade
 from microblog_server.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -12,7 +11,6 @@ __all__ = [
     "SqlAlchemyUnitOfWork",
     "create_engine_for_url",
     "create_engine_from_settings",
-    "create_session_factory",
     "downgrade",
     "upgrade",
 ]

@@ -6,7 +6,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from microblog_server.persistence.text_fold import register_sqlite_lower
@@ -20,7 +19,6 @@ __all__ = [
     "SQLITE_POOL_SIZE",
     "create_engine_for_url",
     "create_engine_from_settings",
-    "create_session_factory",
 ]
 
 SQLITE_POOL_SIZE = 40
@@ -122,8 +120,3 @@ def _begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
     else:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return the session factory the unit of work opens sessions with."""
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)

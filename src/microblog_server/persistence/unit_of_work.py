@@ -1,9 +1,8 @@
-"""The SQLAlchemy unit of work: one transaction, every repository.
+"""The SQLAlchemy unit of work: one transaction on one Core connection, every repository.
 
-A unit of work that may write opens an ORM session; a read-only one, the hot path of
-every GET, a plain Core connection: its repositories only run Core selects, and a
-session's transaction, identity map and close bookkeeping were a third of a read's time
-in SQLAlchemy (docs/performance.md, issue 20).
+A plain connection, not an ORM session: the repositories run Core statements only, and a
+session's transaction, identity map, flush and close bookkeeping were a third of a read's
+time in SQLAlchemy and a fifth of a post's database time (docs/performance.md, issue 20).
 """
 
 from __future__ import annotations
@@ -25,8 +24,7 @@ from microblog_server.persistence.repositories import (
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from sqlalchemy import Connection
-    from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+    from sqlalchemy import Connection, Engine, NestedTransaction
 
 __all__ = ["SqlAlchemyUnitOfWork", "names_a_deleted_row"]
 
@@ -53,14 +51,17 @@ def names_a_deleted_row(error: BaseException) -> bool:
 class SqlAlchemyUnitOfWork:
     """A transaction over the database; rolled back on exit unless committed.
 
+    The transaction begins at the first statement (SQLAlchemy's "commit as you go"), and
+    with it, on SQLite, the wait for the write lock; a read-only unit of work begins at
+    once, a deferred (snapshot) transaction that never takes the write lock.
+
     Args:
-        session_factory: Opens the session of each ``with`` block.
-        read_only: Begin without taking SQLite's write lock, for use cases that only read,
-            on a plain connection rather than a session; such a unit of work refuses to
-            commit, and its repositories refuse to write.
+        engine: The database.
+        read_only: For use cases that only read: such a unit of work refuses to commit,
+            and its repositories refuse to write.
 
     Example:
-        >>> with SqlAlchemyUnitOfWork(session_factory) as uow:  # doctest: +SKIP
+        >>> with SqlAlchemyUnitOfWork(engine) as uow:  # doctest: +SKIP
         ...     uow.follows.add(1, 2, created_at=now)
         ...     uow.commit()
     """
@@ -71,36 +72,32 @@ class SqlAlchemyUnitOfWork:
     tokens: SqlAlchemyRevokedTokenRepository
     idempotency: SqlAlchemyIdempotencyRepository
 
-    def __init__(self, session_factory: sessionmaker[Session], *, read_only: bool = False) -> None:
-        self._session_factory = session_factory
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
         self.read_only = read_only
-        self._session: Session | None = None
         self._connection: Connection | None = None
 
     @property
-    def session(self) -> Session:
-        """The open session (only inside the ``with`` block of a unit of work that writes)."""
-        if self._session is None:
-            msg = "the unit of work is not open, or is read-only; use it in a with block"
+    def connection(self) -> Connection:
+        """The open connection (only inside the ``with`` block)."""
+        if self._connection is None:
+            msg = "the unit of work is not open; use it in a with block"
             raise RuntimeError(msg)
-        return self._session
+        return self._connection
 
     def __enter__(self) -> Self:
-        """Begin the transaction and open the repositories over it."""
-        db: Session | Connection
+        """Open the connection and the repositories over it."""
+        connection = self._connection = self._engine.connect()
         if self.read_only:
-            # The session factory's engine; the begin hook sees the option and begins a
-            # deferred (snapshot) transaction instead of taking SQLite's write lock.
-            engine = self._session_factory.kw["bind"]
-            db = self._connection = engine.connect().execution_options(**{READ_ONLY: True})
-            db.begin()
-        else:
-            db = self._session = self._session_factory()
-        self.users = SqlAlchemyUserRepository(db)
-        self.microposts = SqlAlchemyMicropostRepository(db)
-        self.follows = SqlAlchemyFollowRepository(db)
-        self.tokens = SqlAlchemyRevokedTokenRepository(db)
-        self.idempotency = SqlAlchemyIdempotencyRepository(db)
+            # The begin hook sees the option and begins a deferred (snapshot) transaction.
+            connection.execution_options(**{READ_ONLY: True})
+            connection.begin()
+        read_only = self.read_only
+        self.users = SqlAlchemyUserRepository(connection, read_only=read_only)
+        self.microposts = SqlAlchemyMicropostRepository(connection, read_only=read_only)
+        self.follows = SqlAlchemyFollowRepository(connection, read_only=read_only)
+        self.tokens = SqlAlchemyRevokedTokenRepository(connection, read_only=read_only)
+        self.idempotency = SqlAlchemyIdempotencyRepository(connection, read_only=read_only)
         return self
 
     def __exit__(
@@ -109,23 +106,15 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Roll back what was not committed and close the session.
+        """Roll back what was not committed and return the connection to the pool.
 
         Raises:
             NotFound: The block failed on a foreign key: something it names (a user being
                 deleted at that moment) is gone, which is the caller's 404, not a 500.
         """
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            # Nothing to undo: closing rolls the snapshot back and returns the connection.
-            connection.close()
-            return
-        session = self.session
-        self._session = None
-        try:
-            session.rollback()
-        finally:
-            session.close()
+        connection = self.connection
+        self._connection = None
+        connection.close()  # rolls back what was not committed
         if exc is not None and names_a_deleted_row(exc):
             raise NotFound("a user or micropost this names was deleted meanwhile") from exc
 
@@ -138,13 +127,13 @@ class SqlAlchemyUnitOfWork:
         if self.read_only:
             msg = "a read-only unit of work cannot commit"
             raise RuntimeError(msg)
-        self.session.commit()
+        self.connection.commit()
 
     def rollback(self) -> None:
         """Roll the transaction back (a read-only one has nothing to undo)."""
         if not self.read_only:
-            self.session.rollback()
+            self.connection.rollback()
 
-    def savepoint(self) -> SessionTransaction:
+    def savepoint(self) -> NestedTransaction:
         """Begin a savepoint (``SAVEPOINT``); its ``rollback()`` undoes what followed it."""
-        return self.session.begin_nested()
+        return self.connection.begin_nested()

@@ -25,7 +25,6 @@ from microblog_server.bootstrap import build_services
 from microblog_server.persistence import (
     SqlAlchemyUnitOfWork,
     create_engine_for_url,
-    create_session_factory,
     upgrade,
 )
 from microblog_server.services import Services, UnitOfWorkFactory
@@ -131,8 +130,7 @@ def engine(backend: str, database_url: str, migrated_template: Path) -> Iterator
 
 @pytest.fixture
 def uow_factory(engine: Engine) -> UnitOfWorkFactory:
-    session_factory = create_session_factory(engine)
-    return partial(SqlAlchemyUnitOfWork, session_factory)
+    return partial(SqlAlchemyUnitOfWork, engine)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 from microblog_server.persistence import (
     SqlAlchemyUnitOfWork,
     create_engine_for_url,
-    create_session_factory,
     upgrade,
 )
 from microblog_server.persistence.engine import SQLITE_POOL_SIZE
@@ -44,13 +43,12 @@ def add_dana(uow: UnitOfWork) -> None:
 def test_a_read_only_unit_of_work_reads_while_another_holds_the_write_lock(
     impatient_engine: Engine,
 ) -> None:
-    session_factory = create_session_factory(impatient_engine)
-    with SqlAlchemyUnitOfWork(session_factory) as writer:
+    with SqlAlchemyUnitOfWork(impatient_engine) as writer:
         add_dana(writer)
         writer.commit()
         writer.users.get_by_username("dana")  # a new IMMEDIATE transaction: the lock is held
 
-        with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+        with SqlAlchemyUnitOfWork(impatient_engine, read_only=True) as reader:
             found = reader.users.get_by_username("dana")
 
     assert found is not None
@@ -60,26 +58,24 @@ def test_a_read_only_unit_of_work_reads_while_another_holds_the_write_lock(
 def test_a_writing_unit_of_work_still_waits_for_the_write_lock(
     impatient_engine: Engine,
 ) -> None:
-    session_factory = create_session_factory(impatient_engine)
-    with SqlAlchemyUnitOfWork(session_factory) as writer:
+    with SqlAlchemyUnitOfWork(impatient_engine) as writer:
         writer.users.get_by_username("dana")  # holds the write lock
 
         with (
-            SqlAlchemyUnitOfWork(session_factory) as second,
+            SqlAlchemyUnitOfWork(impatient_engine) as second,
             pytest.raises(OperationalError, match="locked"),
         ):
             second.users.get_by_username("dana")
 
 
 def test_a_read_only_unit_of_work_refuses_to_commit(impatient_engine: Engine) -> None:
-    session_factory = create_session_factory(impatient_engine)
-    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+    with SqlAlchemyUnitOfWork(impatient_engine, read_only=True) as reader:
         with pytest.raises(RuntimeError, match="read-only unit of work cannot write"):
             add_dana(reader)
         with pytest.raises(RuntimeError, match="read-only"):
             reader.commit()
 
-    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+    with SqlAlchemyUnitOfWork(impatient_engine, read_only=True) as reader:
         assert reader.users.get_by_username("dana") is None
 
 
@@ -106,14 +102,13 @@ def test_a_read_only_unit_of_work_ends_its_transaction_when_closed(
 ) -> None:
     # It is closed, not rolled back through the session: the pool's reset must still end
     # the transaction it began, or the connection would keep a WAL snapshot open.
-    session_factory = create_session_factory(impatient_engine)
     ended: list[bool] = []
 
     @event.listens_for(impatient_engine.pool, "checkin")
     def checked_in(dbapi_connection: Any, _record: Any) -> None:
         ended.append(not dbapi_connection.in_transaction)
 
-    with SqlAlchemyUnitOfWork(session_factory, read_only=True) as reader:
+    with SqlAlchemyUnitOfWork(impatient_engine, read_only=True) as reader:
         reader.users.get_by_username("dana")
         connection = reader.users.db
         assert isinstance(connection, Connection)  # not a session: see unit_of_work.py

@@ -20,7 +20,6 @@ from microblog_server.domain import Conflict, IdempotencyRecord, Keyset, PageReq
 from microblog_server.persistence import (
     SqlAlchemyUnitOfWork,
     create_engine_for_url,
-    create_session_factory,
     upgrade,
 )
 from microblog_server.services import UnitOfWork, UnitOfWorkFactory
@@ -45,7 +44,7 @@ def uow_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Unit
         url = server.fresh_database_url("repositories")
     engine = create_engine_for_url(url)
     upgrade(engine)
-    yield partial(SqlAlchemyUnitOfWork, create_session_factory(engine))
+    yield partial(SqlAlchemyUnitOfWork, engine)
     engine.dispose()
 
 

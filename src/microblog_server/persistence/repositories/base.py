@@ -6,7 +6,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, Table, and_, bindparam, or_, select
-from sqlalchemy.orm import Session
 
 from microblog_server.persistence.models import Base
 
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
     from microblog_server.domain import PageRequest
 
-__all__ = ["AnyRow", "KeysetQuery", "SqlAlchemyRepository", "keyset_page"]
+__all__ = ["AnyRow", "KeysetQuery", "SqlAlchemyRepository", "keyset_page", "new_id"]
 
 RowT = TypeVar("RowT", bound=Base)
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -136,46 +135,52 @@ def keyset_page(
 class SqlAlchemyRepository(Generic[RowT]):
     """What every repository shares: the transaction and look-up of a row by primary key.
 
-    Reads run Core statements through :attr:`db`, which is a plain connection in a
-    read-only unit of work; writes use :attr:`session`.
+    Core statements on the unit of work's connection: reads through :meth:`execute`,
+    writes through :attr:`writes`, which a read-only unit of work refuses.
 
     Args:
-        db: The unit of work's session, or a read-only unit of work's connection.
+        db: The unit of work's connection.
+        read_only: The unit of work only reads.
     """
 
     row_type: type[RowT]
 
-    def __init__(self, db: Session | Connection) -> None:
+    def __init__(self, db: Connection, *, read_only: bool = False) -> None:
         self.db = db
+        self._read_only = read_only
 
     @property
-    def session(self) -> Session:
-        """The ORM session that writes go through.
+    def writes(self) -> Connection:
+        """The connection, for a write.
 
         Raises:
             RuntimeError: The unit of work is read-only.
         """
-        if isinstance(self.db, Session):
-            return self.db
-        msg = "a read-only unit of work cannot write"
-        raise RuntimeError(msg)
+        if self._read_only:
+            msg = "a read-only unit of work cannot write"
+            raise RuntimeError(msg)
+        return self.db
 
     def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Result[*tuple[Any, ...]]:
-        """Run a statement in the transaction, through the session or the connection."""
+        """Run a statement in the transaction."""
         return self.db.execute(statement, parameters)
 
     def _row(self, *primary_key: Any) -> AnyRow | None:
         """Read one row's columns by primary key (values in the key's column order).
 
-        A Core query, not ``Session.get``: the row comes back as plain values, without
-        building and tracking an ORM object (on a GET that was most of the database cost).
-        It runs through the session, whose autoflush sends pending ORM writes first, so the
-        row is what the transaction sees.
+        A Core query: the row comes back as plain values, without building and tracking an
+        ORM object (on a GET that was most of the database cost).
         """
         parameters = {f"pk_{i}": value for i, value in enumerate(primary_key)}
         return self.execute(_by_primary_key(self.row_type), parameters).first()
+
+
+def new_id(inserted_primary_key: AnyRow | None) -> int:
+    """The id an insert's result reports for the row it inserted."""
+    assert inserted_primary_key is not None  # a single-row insert of a table with an id
+    return int(inserted_primary_key[0])
 
 
 @cache

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Follow
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlAlchemyFollowRepository"]
 
 _FOLLOWS = FollowRow.__table__
+_INSERT_FOLLOW = insert(cast("Table", _FOLLOWS))
 
 
 class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
@@ -34,11 +35,14 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
         if self._row(follower_id, followed_id) is not None:
             return False
         try:
-            with self.session.begin_nested():
-                self.session.add(
-                    FollowRow(
-                        follower_id=follower_id, followed_id=followed_id, created_at=created_at
-                    )
+            with self.writes.begin_nested():
+                self.writes.execute(
+                    _INSERT_FOLLOW,
+                    {
+                        "follower_id": follower_id,
+                        "followed_id": followed_id,
+                        "created_at": created_at,
+                    },
                 )
         except IntegrityError:  # a concurrent follow won the race
             return False
@@ -46,7 +50,7 @@ class SqlAlchemyFollowRepository(SqlAlchemyRepository[FollowRow]):
 
     def remove(self, follower_id: int, followed_id: int) -> None:
         """Forget the edge, if any."""
-        self.session.execute(
+        self.writes.execute(
             delete(FollowRow).where(
                 FollowRow.follower_id == follower_id, FollowRow.followed_id == followed_id
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from microblog_server.domain import IdempotencyRecord
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlAlchemyIdempotencyRepository"]
 
+_INSERT = insert(cast("Table", IdempotencyKeyRow.__table__))
 _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 
 
@@ -39,26 +40,26 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
 
     def claim(self, record: IdempotencyRecord, *, wait: float) -> bool | None:
         """Insert the record as this transaction's claim (see the port for the contract)."""
-        row = IdempotencyKeyRow(
-            scope=record.scope,
-            key=record.key,
-            fingerprint=record.fingerprint,
-            state=record.state,
-            status_code=record.status_code,
-            headers=[list(pair) for pair in record.headers],
-            body=record.body,
-            created_at=record.created_at,
-        )
+        values = {
+            "scope": record.scope,
+            "key": record.key,
+            "fingerprint": record.fingerprint,
+            "state": record.state,
+            "status_code": record.status_code,
+            "headers": [list(pair) for pair in record.headers],
+            "body": record.body,
+            "created_at": record.created_at,
+        }
         # PostgreSQL makes an INSERT of a key another transaction inserted wait for that
         # transaction's end; lock_timeout bounds the wait, for this statement only.
         previous = None
-        if self.session.get_bind().dialect.name == "postgresql":
-            previous = self.session.scalar(select(func.current_setting("lock_timeout")))
+        if self.writes.dialect.name == "postgresql":
+            previous = self.writes.scalar(select(func.current_setting("lock_timeout")))
             self._lock_timeout(f"{max(1, round(wait * 1000))}ms")
         claimed: bool | None = True
         try:
-            with self.session.begin_nested():
-                self.session.add(row)
+            with self.writes.begin_nested():
+                self.writes.execute(_INSERT, values)
         except IntegrityError:
             claimed = False
         except OperationalError as error:
@@ -70,7 +71,7 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
         return claimed
 
     def _lock_timeout(self, value: str) -> None:
-        self.session.execute(select(func.set_config("lock_timeout", value, True)))  # noqa: FBT003
+        self.writes.execute(select(func.set_config("lock_timeout", value, True)))  # noqa: FBT003
 
     def get(self, scope: str, key: str) -> IdempotencyRecord | None:
         """Return the record of (scope, key), if any."""
@@ -102,7 +103,7 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
         """Store the final response and mark the record done, if still claimed at ``claimed_at``."""
         # The claim is this transaction's own uncommitted row, so it matches; the
         # conditions only make sure nothing else is ever overwritten.
-        result = self.session.execute(
+        result = self.writes.execute(
             update(IdempotencyKeyRow)
             .where(*_claimed(scope, key, claimed_at))
             .values(
@@ -113,22 +114,19 @@ class SqlAlchemyIdempotencyRepository(SqlAlchemyRepository[IdempotencyKeyRow]):
             )
             .execution_options(synchronize_session=False)
         )
-        self.session.expire_all()
-        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+        return int(result.rowcount) == 1
 
     def delete(self, scope: str, key: str) -> None:
         """Forget the record, if any."""
-        self.session.execute(
+        self.writes.execute(
             delete(IdempotencyKeyRow).where(
                 IdempotencyKeyRow.scope == scope, IdempotencyKeyRow.key == key
             )
         )
-        self.session.expire_all()
 
     def purge_older_than(self, cutoff: datetime) -> int:
         """Forget records created before ``cutoff``."""
-        result = self.session.execute(
+        result = self.writes.execute(
             delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < cutoff)
         )
-        self.session.expire_all()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)

@@ -13,6 +13,7 @@ from microblog_server.persistence.repositories.base import (
     AnyRow,
     KeysetQuery,
     SqlAlchemyRepository,
+    new_id,
 )
 from microblog_server.persistence.repositories.users import USERS
 from microblog_server.persistence.text_fold import unicode_lower
@@ -114,8 +115,8 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
             "updated_at": None,
             "version": 1,
         }
-        result = self.session.execute(_INSERT_POST, values)
-        micropost_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+        result = self.writes.execute(_INSERT_POST, values)
+        micropost_id = new_id(result.inserted_primary_key)
         kept = list({user.id: user for user in mentioned}.values())  # first appearance
         self._write_mentions(micropost_id, [user.id for user in kept])
         return Micropost(
@@ -176,7 +177,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         query = update(MicropostRow).where(MicropostRow.id == micropost_id)
         if expected_version is not None:
             query = query.where(MicropostRow.version == expected_version)
-        result = self.session.execute(
+        result = self.writes.execute(
             query.values(
                 text=text,
                 referenced_id=referenced_id,
@@ -184,11 +185,10 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
                 version=MicropostRow.version + 1,
             ).execution_options(synchronize_session=False)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             return False
-        self.session.execute(delete(MentionRow).where(MentionRow.micropost_id == micropost_id))
+        self.writes.execute(delete(MentionRow).where(MentionRow.micropost_id == micropost_id))
         self._write_mentions(micropost_id, mention_ids)
-        self.session.expire_all()
         return True
 
     def delete(self, micropost_id: int, *, expected_version: int | None) -> bool:
@@ -196,10 +196,9 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
         query = delete(MicropostRow).where(MicropostRow.id == micropost_id)
         if expected_version is not None:
             query = query.where(MicropostRow.version == expected_version)
-        self.session.execute(delete(MentionRow).where(MentionRow.micropost_id == micropost_id))
-        result = self.session.execute(query.execution_options(synchronize_session=False))
-        self.session.expire_all()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        self.writes.execute(delete(MentionRow).where(MentionRow.micropost_id == micropost_id))
+        result = self.writes.execute(query.execution_options(synchronize_session=False))
+        return bool(result.rowcount)
 
     def _write_mentions(self, micropost_id: int, mention_ids: Sequence[int]) -> None:
         rows = [
@@ -207,7 +206,7 @@ class SqlAlchemyMicropostRepository(SqlAlchemyRepository[MicropostRow]):
             for position, user_id in enumerate(dict.fromkeys(mention_ids))
         ]
         if rows:
-            self.session.execute(_INSERT_MENTION, rows)
+            self.writes.execute(_INSERT_MENTION, rows)
 
     def _present(self, rows: Sequence[AnyRow]) -> list[Micropost]:
         """Add the mentions to rows of :data:`_VIEW` (one more query for a whole page).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, delete, insert
 
 from microblog_server.persistence.models import RevokedTokenRow
 from microblog_server.persistence.repositories.base import SqlAlchemyRepository
@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = ["SqlAlchemyRevokedTokenRepository"]
+
+_INSERT = insert(cast("Table", RevokedTokenRow.__table__))
 
 
 class SqlAlchemyRevokedTokenRepository(SqlAlchemyRepository[RevokedTokenRow]):
@@ -23,8 +25,7 @@ class SqlAlchemyRevokedTokenRepository(SqlAlchemyRepository[RevokedTokenRow]):
     def revoke(self, jti: str, *, expires_at: datetime) -> None:
         """Remember the token id until it expires (idempotent)."""
         if self._row(jti) is None:
-            self.session.add(RevokedTokenRow(jti=jti, expires_at=expires_at))
-            self.session.flush()
+            self.writes.execute(_INSERT, {"jti": jti, "expires_at": expires_at})
 
     def is_revoked(self, jti: str) -> bool:
         """Tell whether the token id was revoked."""
@@ -32,7 +33,7 @@ class SqlAlchemyRevokedTokenRepository(SqlAlchemyRepository[RevokedTokenRow]):
 
     def purge_expired(self, now: datetime) -> int:
         """Forget revocations of tokens expired before ``now``."""
-        result = self.session.execute(
+        result = self.writes.execute(
             delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)

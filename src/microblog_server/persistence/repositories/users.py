@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from microblog_server.domain import Conflict, User, UserCounts, username_key
@@ -13,6 +13,7 @@ from microblog_server.persistence.repositories.base import (
     AnyRow,
     SqlAlchemyRepository,
     keyset_page,
+    new_id,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = ["USERS", "SqlAlchemyUserRepository", "user_from_row"]
 USERS = UserRow.__table__
 #: A user by ``username_key``: built once, not per request (nor its cache key).
 _BY_USERNAME = select(USERS).where(USERS.c.username_key == bindparam("key"))
+_INSERT_USER = insert(cast("Table", USERS))
 
 
 def user_from_row(row: UserRow | AnyRow) -> User:
@@ -62,21 +64,34 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         created_at: datetime,
     ) -> User:
         """Insert a user; raise ``Conflict`` when the username is taken."""
-        row = UserRow(
-            username=username,
-            username_key=username_key(username),
-            display_name=display_name,
-            bio=bio,
-            password_hash=password_hash,
-            created_at=created_at,
-            version=1,
-        )
+        values = {
+            "username": username,
+            "username_key": username_key(username),
+            "display_name": display_name,
+            "bio": bio,
+            "password_hash": password_hash,
+            "created_at": created_at,
+            "version": 1,
+            "tokens_valid_after": None,
+            "kept_token": None,
+        }
         try:
-            with self.session.begin_nested():
-                self.session.add(row)
+            with self.writes.begin_nested():
+                result = self.writes.execute(_INSERT_USER, values)
         except IntegrityError as error:
             raise Conflict(f"username {username!r} is taken") from error
-        return user_from_row(row)
+        user_id = new_id(result.inserted_primary_key)
+        return User(
+            id=user_id,
+            username=username,
+            display_name=display_name,
+            bio=bio,
+            created_at=created_at,
+            version=1,
+            password_hash=password_hash,
+            tokens_valid_after=None,
+            kept_token=None,
+        )
 
     def get(self, user_id: int) -> User | None:
         """Return the user with this id, if any."""
@@ -122,7 +137,7 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
         query = update(UserRow).where(UserRow.id == user.id)
         if expected_version is not None:
             query = query.where(UserRow.version == expected_version)
-        result = self.session.execute(
+        result = self.writes.execute(
             query.values(
                 display_name=user.display_name,
                 bio=user.bio,
@@ -132,28 +147,26 @@ class SqlAlchemyUserRepository(SqlAlchemyRepository[UserRow]):
                 version=UserRow.version + 1,
             ).execution_options(synchronize_session=False)
         )
-        self.session.expire_all()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     def delete(self, user_id: int) -> None:
         """Delete the user with their microposts, mentions and follows."""
         # Explicit, so the outcome does not hang on ON DELETE CASCADE being enforced.
         own = select(MicropostRow.id).where(MicropostRow.author_id == user_id)
-        self.session.execute(delete(MentionRow).where(MentionRow.micropost_id.in_(own)))
-        self.session.execute(delete(MentionRow).where(MentionRow.user_id == user_id))
-        self.session.execute(delete(MicropostRow).where(MicropostRow.author_id == user_id))
-        self.session.execute(
+        self.writes.execute(delete(MentionRow).where(MentionRow.micropost_id.in_(own)))
+        self.writes.execute(delete(MentionRow).where(MentionRow.user_id == user_id))
+        self.writes.execute(delete(MicropostRow).where(MicropostRow.author_id == user_id))
+        self.writes.execute(
             update(MicropostRow)
             .where(MicropostRow.referenced_id == user_id)
             .values(referenced_id=None, version=MicropostRow.version + 1)
         )
-        self.session.execute(
+        self.writes.execute(
             delete(FollowRow).where(
                 or_(FollowRow.follower_id == user_id, FollowRow.followed_id == user_id)
             )
         )
-        self.session.execute(delete(UserRow).where(UserRow.id == user_id))
-        self.session.expire_all()
+        self.writes.execute(delete(UserRow).where(UserRow.id == user_id))
 
     def counts(self, user_ids: Collection[int]) -> dict[int, UserCounts]:
         """Return the derived counts of these users in three grouped queries."""
