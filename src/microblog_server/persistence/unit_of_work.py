@@ -20,6 +20,7 @@ from microblog_server.persistence.repositories import (
     SqlAlchemyRevokedTokenRepository,
     SqlAlchemyUserRepository,
 )
+from microblog_server.persistence.repositories.base import refuse_if_read_only
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -124,9 +125,7 @@ class SqlAlchemyUnitOfWork:
         Raises:
             RuntimeError: The unit of work is read-only.
         """
-        if self.read_only:
-            msg = "a read-only unit of work cannot commit"
-            raise RuntimeError(msg)
+        refuse_if_read_only(self.read_only, "commit")
         self.connection.commit()
 
     def rollback(self) -> None:

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 
     from microblog_server.domain import PageRequest
 
-__all__ = ["AnyRow", "KeysetQuery", "SqlAlchemyRepository", "keyset_page", "new_id"]
+__all__ = [
+    "AnyRow",
+    "KeysetQuery",
+    "SqlAlchemyRepository",
+    "keyset_page",
+    "new_id",
+    "refuse_if_read_only",
+]
 
 RowT = TypeVar("RowT", bound=Base)
 AnySelect: TypeAlias = "Select[*tuple[Any, ...]]"
@@ -156,9 +163,7 @@ class SqlAlchemyRepository(Generic[RowT]):
         Raises:
             RuntimeError: The unit of work is read-only.
         """
-        if self._read_only:
-            msg = "a read-only unit of work cannot write"
-            raise RuntimeError(msg)
+        refuse_if_read_only(self._read_only, "write")
         return self.db
 
     def execute(
@@ -175,6 +180,17 @@ class SqlAlchemyRepository(Generic[RowT]):
         """
         parameters = {f"pk_{i}": value for i, value in enumerate(primary_key)}
         return self.execute(_by_primary_key(self.row_type), parameters).first()
+
+
+def refuse_if_read_only(read_only: bool, action: str) -> None:
+    """Refuse ``action`` ("write", "commit") in a read-only unit of work.
+
+    Raises:
+        RuntimeError: ``read_only`` is true.
+    """
+    if read_only:
+        msg = f"a read-only unit of work cannot {action}"
+        raise RuntimeError(msg)
 
 
 def new_id(inserted_primary_key: AnyRow | None) -> int:
