@@ -167,7 +167,11 @@ def _serve(args: argparse.Namespace) -> int:
         Multiprocess(config, sockets=[_bind_tcp_socket(config)]).run()
         return 0
     # Each worker listens on a socket of its own (see microblog_server.worker_sockets).
-    sockets = WorkerSockets(args.host, args.port, backlog=config.backlog)
+    try:
+        sockets = WorkerSockets(args.host, args.port, backlog=config.backlog)
+    except OSError as error:
+        logger.error("cannot listen on %s:%d: %s", args.host, args.port, error.strerror or error)
+        return 1
     logging.getLogger("uvicorn.error").info(
         "Uvicorn running on http://%s:%d, %d workers, a socket each (Press CTRL+C to quit)",
         args.host,

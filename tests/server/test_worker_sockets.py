@@ -137,3 +137,28 @@ def test_a_port_in_use_fails_in_the_supervisor_at_once() -> None:
         taken.listen()
         with pytest.raises(OSError, match="in use"):
             WorkerSockets("127.0.0.1", taken.getsockname()[1], backlog=8)
+
+
+def test_serve_with_workers_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "MICROBLOG_SECRET_KEY": "worker-sockets-secret-key-0123456789-abcdef",
+        "MICROBLOG_DATABASE_URL": f"sqlite:///{tmp_path / 'workers.db'}",
+    }
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "microblog_server", "serve", "--port", str(port)]
+        finished = subprocess.run(
+            [*command, "--workers", "2"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert finished.returncode == 1
+    assert "Traceback" not in finished.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in finished.stderr
