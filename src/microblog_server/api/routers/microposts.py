@@ -9,6 +9,7 @@ from starlette.responses import Response as PlainResponse
 from microblog_server.api.conditional import item_response
 from microblog_server.api.deps import (
     Authenticated,
+    Call,
     IfMatch,
     IfNoneMatch,
 )
@@ -26,8 +27,7 @@ from microblog_server.api.schemas import (
     MicropostPatchIn,
     MicropostPutIn,
 )
-from microblog_server.domain import UNSET, Micropost, MicropostDraft, User
-from microblog_server.services import Services
+from microblog_server.domain import UNSET, Micropost, MicropostDraft
 from microblog_server.services.microposts import MAX_BATCH
 
 __all__ = ["router"]
@@ -160,9 +160,7 @@ def _edit(
     *,
     username: str,
     micropost_id: int,
-    user: User,
-    services: Services,
-    links: Links,
+    call: Call,
     if_match: str | None,
 ) -> PlainResponse:
     """The one handler of PUT and PATCH.
@@ -170,15 +168,15 @@ def _edit(
     A PUT is a PATCH that sets every field: a ``referenced`` it leaves out is cleared.
     """
     sets_referenced = isinstance(body, MicropostPutIn) or "referenced" in body.model_fields_set
-    post = services.microposts.update(
-        user,
+    post = call.services.microposts.update(
+        call.user,
         username,
         micropost_id,
         text=UNSET if body.text is None else body.text,
         referenced=body.referenced if sets_referenced else UNSET,
         expected_versions=expected_versions(if_match),
     )
-    return _item(post, links)
+    return _item(post, call.links)
 
 
 @router.put(
@@ -197,15 +195,7 @@ def replace_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Replace the text and addressee of one's own micropost (both are required)."""
-    return _edit(
-        body,
-        username=username,
-        micropost_id=micropost_id,
-        user=call.user,
-        services=call.services,
-        links=call.links,
-        if_match=if_match,
-    )
+    return _edit(body, username=username, micropost_id=micropost_id, call=call, if_match=if_match)
 
 
 @router.patch(
@@ -224,15 +214,7 @@ def edit_micropost(
     if_match: IfMatch = None,
 ) -> PlainResponse:
     """Change the text or addressee of one's own micropost (only the fields sent)."""
-    return _edit(
-        body,
-        username=username,
-        micropost_id=micropost_id,
-        user=call.user,
-        services=call.services,
-        links=call.links,
-        if_match=if_match,
-    )
+    return _edit(body, username=username, micropost_id=micropost_id, call=call, if_match=if_match)
 
 
 @router.delete(
