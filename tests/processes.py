@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Callable
-    from pathlib import Path
 
-__all__ = ["accepts", "free_port", "wait_until_serving"]
+__all__ = ["accepts", "free_port", "tcp_sockets", "wait_until_serving"]
 
 
 def free_port() -> int:
@@ -20,6 +20,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def tcp_sockets(port: int, state: str) -> set[str]:
+    """The inodes of the IPv4 TCP sockets on local ``port`` in ``state`` (Linux only).
+
+    ``state`` as ``/proc/net/tcp`` writes it: ``"0A"`` listening, ``"01"`` established.
+    """
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
+            inodes.add(fields[9])
+    return inodes
 
 
 def accepts(port: int) -> bool:

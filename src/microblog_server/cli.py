@@ -18,14 +18,12 @@ import importlib.util
 import logging
 import os
 import secrets
-import socket
 import sys
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    import uvicorn
     from pydantic import ValidationError
 
 __all__ = ["build_parser", "describe_invalid_settings", "main"]
@@ -128,7 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
     from microblog_server.persistence import upgrade  # noqa: PLC0415
     from microblog_server.serving import uvicorn_options  # noqa: PLC0415
     from microblog_server.settings import Settings  # noqa: PLC0415
-    from microblog_server.worker_sockets import WorkerSockets, balances_connections  # noqa: PLC0415
+    from microblog_server.worker_sockets import workers_sockets  # noqa: PLC0415
 
     settings = Settings()
     if settings.auto_migrate:
@@ -163,35 +161,20 @@ def _serve(args: argparse.Namespace) -> int:
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
     config = uvicorn.Config(_APP, **options)
-    if not balances_connections():
-        Multiprocess(config, sockets=[_bind_tcp_socket(config)]).run()
-        return 0
-    # Each worker listens on a socket of its own (see microblog_server.worker_sockets).
     try:
-        sockets = WorkerSockets(args.host, args.port, backlog=config.backlog)
+        # On Linux each worker listens on a socket of its own (microblog_server.worker_sockets).
+        sockets, port = workers_sockets(args.host, args.port, backlog=config.backlog)
     except OSError as error:
         logger.error("cannot listen on %s:%d: %s", args.host, args.port, error.strerror or error)
         return 1
     logging.getLogger("uvicorn.error").info(
-        "Uvicorn running on http://%s:%d, %d workers, a socket each (Press CTRL+C to quit)",
+        "Uvicorn running on http://%s:%d with %d workers (Press CTRL+C to quit)",
         args.host,
-        sockets.port,
+        port,
         args.workers,
     )
-    # uvicorn types ``sockets`` as a list; it only pickles it to each worker it starts.
-    Multiprocess(config, sockets=cast("list[socket.socket]", sockets)).run()
+    Multiprocess(config, sockets=sockets).run()
     return 0
-
-
-def _bind_tcp_socket(config: uvicorn.Config) -> socket.socket:
-    """Bind the workers' shared socket as uvicorn does, but labelled ``IPPROTO_TCP``.
-
-    uvicorn makes it with protocol 0; accepted connections inherit that number, and asyncio
-    only sets ``TCP_NODELAY`` on sockets whose protocol is ``IPPROTO_TCP``. Without it every
-    response written in two parts waits for the client's delayed ACK (about 40 ms).
-    """
-    sock = config.bind_socket()
-    return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
 
 
 def _log_config(level: str) -> dict[str, Any]:

@@ -26,9 +26,9 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any, cast, overload
 
-__all__ = ["WorkerSockets", "balances_connections", "bind_tcp_socket"]
+__all__ = ["WorkerSockets", "balances_connections", "bind_tcp_socket", "workers_sockets"]
 
 
 def balances_connections() -> bool:
@@ -125,3 +125,21 @@ class WorkerSockets(Sequence[socket.socket]):
         self._backlog = state["backlog"]
         self._supervisor = state["supervisor"]
         self._socket = None
+
+
+def workers_sockets(host: str, port: int, *, backlog: int) -> tuple[list[socket.socket], int]:
+    """The ``sockets`` to hand uvicorn's supervisor for several workers, and their port.
+
+    A socket per worker where the kernel balances them (:class:`WorkerSockets`), else one
+    listening socket shared by all, as uvicorn binds it but made with ``IPPROTO_TCP``.
+
+    Raises:
+        OSError: The address cannot be bound (in use, say).
+    """
+    if balances_connections():
+        balanced = WorkerSockets(host, port, backlog=backlog)
+        # uvicorn types ``sockets`` as a list; it only pickles it to each worker it starts.
+        return cast("list[socket.socket]", balanced), balanced.port
+    sock = bind_tcp_socket(host, port)
+    sock.listen(backlog)
+    return [sock], int(sock.getsockname()[1])

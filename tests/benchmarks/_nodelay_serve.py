@@ -16,31 +16,20 @@ Usage: ``python -m tests.benchmarks._nodelay_serve APP PORT WORKERS [--factory]`
 
 from __future__ import annotations
 
-import socket
 import sys
-from typing import cast
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from microblog_server.worker_sockets import WorkerSockets, balances_connections
+from microblog_server.worker_sockets import workers_sockets
 
-__all__ = ["TCPConfig", "main"]
-
-
-class TCPConfig(uvicorn.Config):
-    """A uvicorn config whose listening socket says it is TCP (so accepted ones get NODELAY)."""
-
-    def bind_socket(self) -> socket.socket:
-        """Bind as uvicorn does, then re-wrap the descriptor with ``IPPROTO_TCP``."""
-        sock = super().bind_socket()
-        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+__all__ = ["main"]
 
 
 def main(argv: list[str]) -> None:
     """Serve ``APP`` on ``127.0.0.1:PORT`` with ``WORKERS`` processes."""
     app, port, workers = argv[0], int(argv[1]), int(argv[2])
-    config = TCPConfig(
+    config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=port,
@@ -50,11 +39,8 @@ def main(argv: list[str]) -> None:
         access_log=False,
         proxy_headers=False,
     )
-    if balances_connections():
-        sockets = WorkerSockets("127.0.0.1", port, backlog=config.backlog)
-        Multiprocess(config, sockets=cast("list[socket.socket]", sockets)).run()
-    else:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    sockets, _ = workers_sockets("127.0.0.1", port, backlog=config.backlog)
+    Multiprocess(config, sockets=sockets).run()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from microblog_server.worker_sockets import balances_connections
 from tests.cluster.stack import MEASURING
+from tests.processes import tcp_sockets
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -58,20 +59,10 @@ def wait_for_port(port: int, timeout: float = 30.0, *, listeners: int = 1) -> No
         except OSError:
             time.sleep(0.05)
             continue
-        if not balances_connections() or _listening(port) >= listeners:
+        if not balances_connections() or len(tcp_sockets(port, "0A")) >= listeners:
             return
         time.sleep(0.05)
     raise RuntimeError(f"not {listeners} listening on 127.0.0.1:{port} after {timeout} s")
-
-
-def _listening(port: int) -> int:
-    """How many sockets listen on local TCP ``port`` (Linux's ``/proc/net/tcp``)."""
-    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    return sum(
-        1
-        for line in lines
-        if int(line.split()[1].split(":")[1], 16) == port and line.split()[3] == "0A"
-    )
 
 
 def _scripts() -> Path:

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 import requests
-import uvicorn
 
+from microblog_server import worker_sockets
 from microblog_server.bootstrap import build_services
-from microblog_server.cli import _bind_tcp_socket, main
+from microblog_server.cli import main
 from microblog_server.data import DEMO_PASSWORD
 from microblog_server.settings import Settings
 from tests.processes import free_port, wait_until_serving
@@ -105,12 +105,18 @@ def test_serve_answers_an_authenticated_call(served: str) -> None:
     assert me["username"] == "dana"
 
 
-def test_the_workers_shared_socket_is_tcp_so_accepted_ones_get_nodelay() -> None:
-    config = uvicorn.Config("microblog_server.bootstrap:create_app", host="127.0.0.1", port=0)
+def test_the_workers_shared_socket_is_tcp_so_accepted_ones_get_nodelay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Where SO_REUSEPORT does not balance (macOS, the BSDs), the workers share one socket.
+    monkeypatch.setattr(worker_sockets, "balances_connections", lambda: False)
 
-    with _bind_tcp_socket(config) as sock:
+    sockets, port = worker_sockets.workers_sockets("127.0.0.1", 0, backlog=8)
+
+    with sockets[0] as sock:
+        assert len(sockets) == 1
         assert sock.proto == socket.IPPROTO_TCP
-        assert sock.getsockname()[0] == "127.0.0.1"
+        assert sock.getsockname() == ("127.0.0.1", port)
 
 
 def test_serve_with_workers_answers_keep_alive_calls_without_the_delayed_ack_stall(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from microblog_server.worker_sockets import WorkerSockets, balances_connections
-from tests.processes import accepts, free_port, wait_until_serving
+from tests.processes import accepts, free_port, tcp_sockets, wait_until_serving
 
 pytestmark = pytest.mark.skipif(
     not balances_connections(), reason="SO_REUSEPORT spreads connections on Linux only"
@@ -33,17 +33,6 @@ def _sockets_of(pid: int) -> set[str]:
             continue
         if target.startswith("socket:["):
             inodes.add(target[len("socket:[") : -1])
-    return inodes
-
-
-def _tcp_sockets(port: int, state: str) -> set[str]:
-    """The inodes of the TCP sockets on local ``port`` in ``state`` (``/proc/net/tcp``)."""
-    inodes = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port = int(fields[1].split(":")[1], 16)
-        if local_port == port and fields[3] == state:
-            inodes.add(fields[9])
     return inodes
 
 
@@ -74,9 +63,9 @@ def test_each_worker_listens_on_its_own_socket_and_clients_spread_over_them(
     try:
         wait_until_serving(server, port, ready=lambda: accepts(port), timeout=30)
         deadline = time.monotonic() + 30
-        while len(_tcp_sockets(port, _LISTEN)) < 2 and time.monotonic() < deadline:
+        while len(tcp_sockets(port, _LISTEN)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)  # the second worker is starting (or, shared, never listens)
-        listening = _tcp_sockets(port, _LISTEN)
+        listening = tcp_sockets(port, _LISTEN)
         held = {child: _sockets_of(child) for child in _children(server.pid)}
         workers = [child for child, inodes in held.items() if inodes & listening]
         supervisor_listens = bool(_sockets_of(server.pid) & listening)
@@ -92,7 +81,7 @@ def test_each_worker_listens_on_its_own_socket_and_clients_spread_over_them(
                 client.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             for client in clients:
                 assert client.recv(65536).startswith(b"HTTP/1.1 200")
-            connected = _tcp_sockets(port, _ESTABLISHED)
+            connected = tcp_sockets(port, _ESTABLISHED)
             per_worker = [len(_sockets_of(worker) & connected) for worker in workers]
     finally:
         server.terminate()

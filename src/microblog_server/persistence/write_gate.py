@@ -83,18 +83,13 @@ class WriteGate:
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError:
             return None  # a read-only directory, say: SQLite's busy handler then
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pass
-        else:
-            return descriptor
-        while time.monotonic() < deadline:
-            time.sleep(_POLL)
+        while True:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                continue
-            return descriptor
-        os.close(descriptor)
-        return None
+                if time.monotonic() >= deadline:
+                    os.close(descriptor)
+                    return None
+                time.sleep(_POLL)
+            else:
+                return descriptor
